@@ -1,0 +1,127 @@
+//! The crate's error type.
+
+use core::fmt;
+
+use crate::simd::Isa;
+
+/// Everything that can go wrong in `gumbel`: bad parameters and bad input.
+///
+/// Every fallible function validates its whole input before it writes anything, so
+/// when an `Err` comes back the caller's output buffers hold what they held before.
+/// Variants name the offending row and column where there is one (single-row
+/// functions report row 0).
+///
+/// ```
+/// use gumbel::{gumbel_max, Error};
+///
+/// let logits = [0.0, f32::NAN, 1.0];
+/// let noise = [0.1, 0.2, 0.3];
+/// let err = gumbel_max(&logits, &noise, 1.0).unwrap_err();
+/// assert!(matches!(err, Error::InvalidLogit { row: 0, col: 1, .. }));
+/// println!("{err}"); // "logit at row 0, column 1 is NaN; logits must be finite or -inf (masked)"
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// A distribution parameter is out of range (e.g. `scale <= 0`, or NaN / infinite).
+    InvalidParameter {
+        /// The parameter's name.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
+    /// A logit is NaN or `+inf`. (`-inf` is allowed: it masks the entry.)
+    InvalidLogit {
+        /// Row of the offending entry (0 for single-row functions).
+        row: usize,
+        /// Column of the offending entry.
+        col: usize,
+        /// The rejected value.
+        value: f32,
+    },
+    /// A probability (weight) is negative, NaN or `+inf`. (Zero is allowed: it masks the entry.)
+    InvalidProbability {
+        /// Row of the offending entry (0 for single-row functions).
+        row: usize,
+        /// Column of the offending entry.
+        col: usize,
+        /// The rejected value.
+        value: f32,
+    },
+    /// A caller-supplied noise value is not finite.
+    InvalidNoise {
+        /// Index of the offending value in the noise slice.
+        index: usize,
+        /// The rejected value.
+        value: f32,
+    },
+    /// Every entry of a row is masked (`-inf` logit or zero probability).
+    AllMasked {
+        /// The row.
+        row: usize,
+    },
+    /// A row has no entries (`cols == 0` or an empty slice).
+    EmptyRow,
+    /// Two lengths that must agree do not.
+    LengthMismatch {
+        /// What was measured, e.g. `"noise"`, `"out"`, `"logits (multiple of cols)"`.
+        what: &'static str,
+        /// The length that was required.
+        expected: usize,
+        /// The length that was given.
+        found: usize,
+    },
+    /// A sampling temperature that is not finite and `> 0`, nor exactly `0` (greedy).
+    InvalidTemperature(f32),
+    /// A Gumbel-softmax temperature `tau` that is not finite and `> 0`.
+    InvalidTau(f32),
+    /// A uniform variate outside the open interval `(0, 1)`.
+    InvalidUniform(f64),
+    /// The requested instruction set is not available on this CPU.
+    IsaUnavailable(Isa),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Error::InvalidParameter { name, value } => {
+                write!(f, "invalid parameter {name} = {value}")
+            }
+            Error::InvalidLogit { row, col, value } => write!(
+                f,
+                "logit at row {row}, column {col} is {}; logits must be finite or -inf (masked)",
+                describe(value)
+            ),
+            Error::InvalidProbability { row, col, value } => write!(
+                f,
+                "probability at row {row}, column {col} is {}; weights must be finite and >= 0",
+                describe(value)
+            ),
+            Error::InvalidNoise { index, value } => {
+                write!(f, "noise value at index {index} is {}; noise must be finite", describe(value))
+            }
+            Error::AllMasked { row } => write!(f, "every entry of row {row} is masked"),
+            Error::EmptyRow => write!(f, "a row has no entries"),
+            Error::LengthMismatch {
+                what,
+                expected,
+                found,
+            } => write!(f, "length mismatch for {what}: expected {expected}, found {found}"),
+            Error::InvalidTemperature(t) => write!(
+                f,
+                "invalid temperature {t}: must be finite and > 0, or exactly 0 for greedy argmax"
+            ),
+            Error::InvalidTau(t) => write!(f, "invalid Gumbel-softmax tau {t}: must be finite and > 0"),
+            Error::InvalidUniform(u) => write!(f, "uniform variate {u} is not strictly inside (0, 1)"),
+            Error::IsaUnavailable(isa) => {
+                write!(f, "instruction set {isa} is not available on this CPU")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn describe(v: f32) -> String {
+    if v.is_nan() { "NaN".to_string() } else { format!("{v}") }
+}

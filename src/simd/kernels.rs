@@ -1,0 +1,553 @@
+//! Kernel bodies, written once over [`Vector`] and instantiated per ISA.
+//!
+//! Everything here is `#[inline(always)]` and `unsafe`: the contract of every function
+//! is that the CPU supports `V`'s instruction set and that slice arguments have the
+//! lengths documented (the safe wrappers in [`super`] check them).
+//!
+//! Rows are processed in blocks of 64 elements (`BV` vectors of `V::LANES`), which
+//! is also 4 steps of the 16 noise lanes. Tails are loaded into padded stack buffers
+//! (`-inf` for values), so every element goes through the same vector code.
+
+use super::math;
+use super::vector::Vector;
+use crate::noise::lanes::{LANES as NOISE_LANES, LaneState};
+
+/// Elements per block.
+pub(crate) const BLOCK: usize = 64;
+
+/// Result of a fused argmax pass.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Argmax {
+    /// Lowest index of the maximum, or `usize::MAX` when every value is `-inf`.
+    pub index: usize,
+    /// The maximum value.
+    pub value: f32,
+    /// Some input was invalid (NaN / +inf logit, non-finite noise, bad probability);
+    /// `index` and `value` are then meaningless and the caller locates the culprit.
+    pub bad: bool,
+}
+
+/// Load `n - i < LANES` values from `p + i` into a vector padded with `pad`.
+///
+/// # Safety
+/// `V`'s ISA is available; `p + i .. p + n` is readable; `n - i < V::LANES <= 16`.
+#[inline(always)]
+unsafe fn load_partial<V: Vector>(p: *const f32, i: usize, n: usize, pad: f32) -> V {
+    let mut buf = [pad; 16];
+    // SAFETY: the caller guarantees `p + i .. p + n` is readable and `n - i <= 16`.
+    unsafe {
+        core::ptr::copy_nonoverlapping(p.add(i), buf.as_mut_ptr(), n - i);
+        V::load(buf.as_ptr())
+    }
+}
+
+/// A row of values (logits, or `ln` of probabilities) read a vector at a time.
+pub(crate) trait Values<V: Vector> {
+    /// Values at `[i, i + LANES)` and the lanes whose input is invalid.
+    ///
+    /// # Safety
+    /// `V`'s ISA is available; `i + LANES <= n` (the row length).
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask);
+    /// Values at `[i, n)`, padded with `-inf` (valid) up to `LANES`.
+    ///
+    /// # Safety
+    /// `V`'s ISA is available; `i < n < i + LANES`.
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask);
+}
+
+/// Logits: `-inf` masks, NaN and `+inf` are invalid.
+pub(crate) struct Logits(pub *const f32);
+
+impl<V: Vector> Values<V> for Logits {
+    #[inline(always)]
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i + LANES <= n`).
+        unsafe {
+            let x = V::load(self.0.add(i));
+            (x, x.not_lt(V::splat(f32::INFINITY)))
+        }
+    }
+    #[inline(always)]
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
+        unsafe {
+            let x: V = load_partial(self.0, i, n, f32::NEG_INFINITY);
+            (x, x.not_lt(V::splat(f32::INFINITY)))
+        }
+    }
+}
+
+/// Probabilities (unnormalised weights) `α`, read as `ln α`: zero masks, negative, NaN
+/// and `+inf` are invalid.
+pub(crate) struct LnProbs(pub *const f32);
+
+impl LnProbs {
+    #[inline(always)]
+    unsafe fn convert<V: Vector>(a: V) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available).
+        unsafe {
+            let bad = V::mask_or(a.lt(V::splat(0.0)), a.not_lt(V::splat(f32::INFINITY)));
+            (math::ln::<V, true>(a), bad)
+        }
+    }
+}
+
+impl<V: Vector> Values<V> for LnProbs {
+    #[inline(always)]
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i + LANES <= n`).
+        unsafe { Self::convert(V::load(self.0.add(i))) }
+    }
+    #[inline(always)]
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
+        unsafe { Self::convert(load_partial::<V>(self.0, i, n, 0.0)) }
+    }
+}
+
+/// How a scale `s` combines values `x` and noise `g` into the score that is argmaxed.
+///
+/// `argmax(x/T + g) = argmax(x + T·g)` for `T > 0`: with `T <= 1` the noise is scaled
+/// (`fma(g, T, x)`), with `T > 1` the logits are (`fma(x, 1/T, g)`). Either way no
+/// finite input overflows, and at `T = 1` the score is exactly `x + g` on every ISA.
+#[derive(Clone, Copy)]
+pub(crate) struct Scale {
+    pub s: f32,
+    pub scale_noise: bool,
+}
+
+impl Scale {
+    pub(crate) fn from_temperature(t: f32) -> Scale {
+        if t <= 1.0 { Scale { s: t, scale_noise: true } } else { Scale { s: 1.0 / t, scale_noise: false } }
+    }
+    #[inline(always)]
+    unsafe fn apply<V: Vector>(self, x: V, g: V) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe {
+            if self.scale_noise { g.mul_add(V::splat(self.s), x) } else { x.mul_add(V::splat(self.s), g) }
+        }
+    }
+}
+
+/// Scores `x·s + g` (or `x + s·g`) with noise read from a slice.
+pub(crate) struct WithNoise<X> {
+    pub x: X,
+    pub g: *const f32,
+    pub scale: Scale,
+}
+
+impl<V: Vector, X: Values<V>> Values<V> for WithNoise<X> {
+    #[inline(always)]
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i + LANES <= n`, noise has n values).
+        unsafe {
+            let (x, bad) = self.x.full(i);
+            let g = V::load(self.g.add(i));
+            let v = self.scale.apply(x, g);
+            let bad = V::mask_or(bad, V::mask_or(v.not_lt(V::splat(f32::INFINITY)), g.not_gt(V::splat(f32::NEG_INFINITY))));
+            (v, bad)
+        }
+    }
+    #[inline(always)]
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
+        unsafe {
+            let (x, bad) = self.x.partial(i, n);
+            let g: V = load_partial(self.g, i, n, 0.0);
+            let v = self.scale.apply(x, g);
+            let bad = V::mask_or(bad, V::mask_or(v.not_lt(V::splat(f32::INFINITY)), g.not_gt(V::splat(f32::NEG_INFINITY))));
+            (v, bad)
+        }
+    }
+}
+
+/// The 16 noise lanes held in registers: `G` vectors of `V::LANES` lanes each.
+pub(crate) struct Lanes<V: Vector, const G: usize> {
+    s: [[V::Bits; 4]; G],
+}
+
+impl<V: Vector, const G: usize> Lanes<V, G> {
+    /// # Safety
+    /// `V`'s ISA is available and `G * V::LANES == 16`.
+    #[inline(always)]
+    pub(crate) unsafe fn load(st: &LaneState) -> Self {
+        debug_assert_eq!(G * V::LANES, NOISE_LANES);
+        // SAFETY: each row of `st.s` has 16 words; group `g` reads `LANES` of them
+        // starting at `g * LANES < 16`.
+        unsafe {
+            Lanes { s: core::array::from_fn(|g| core::array::from_fn(|w| V::bits_load(st.s[w].as_ptr().add(g * V::LANES)))) }
+        }
+    }
+    /// # Safety
+    /// `V`'s ISA is available and `G * V::LANES == 16`.
+    #[inline(always)]
+    pub(crate) unsafe fn store(&self, st: &mut LaneState) {
+        for g in 0..G {
+            for w in 0..4 {
+                // SAFETY: as in `load`, in bounds writes of `LANES` words.
+                unsafe { V::bits_store(self.s[g][w], st.s[w].as_mut_ptr().add(g * V::LANES)) }
+            }
+        }
+    }
+    /// One xoshiro128++ step of every lane: 16 outputs as `G` vectors.
+    ///
+    /// # Safety
+    /// `V`'s ISA is available.
+    #[inline(always)]
+    pub(crate) unsafe fn next(&mut self) -> [V::Bits; G] {
+        // SAFETY: caller contract (ISA available); integer arithmetic only.
+        unsafe {
+            core::array::from_fn(|g| {
+                let [s0, s1, s2, s3] = self.s[g];
+                let out = V::bits_add(V::bits_rotl::<7>(V::bits_add(s0, s3)), s0);
+                let t = V::bits_shl::<9>(s1);
+                let s2 = V::bits_xor(s2, s0);
+                let s3 = V::bits_xor(s3, s1);
+                let s1 = V::bits_xor(s1, s2);
+                let s0 = V::bits_xor(s0, s3);
+                let s2 = V::bits_xor(s2, t);
+                let s3 = V::bits_rotl::<11>(s3);
+                self.s[g] = [s0, s1, s2, s3];
+                out
+            })
+        }
+    }
+}
+
+/// Scores with Gumbel noise generated in registers from a lane state (nothing stored).
+pub(crate) struct Fused<V: Vector, X, const G: usize> {
+    pub x: X,
+    pub lanes: Lanes<V, G>,
+    pub buf: [V; G],
+    pub next: usize,
+    pub scale: Scale,
+}
+
+impl<V: Vector, X: Values<V>, const G: usize> Fused<V, X, G> {
+    #[inline(always)]
+    unsafe fn noise(&mut self) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe {
+            if self.next == 0 {
+                let bits = self.lanes.next();
+                for g in 0..G {
+                    self.buf[g] = math::gumbel_from_bits::<V>(bits[g]);
+                }
+            }
+            let v = self.buf[self.next];
+            self.next = if self.next + 1 == G { 0 } else { self.next + 1 };
+            v
+        }
+    }
+}
+
+impl<V: Vector, X: Values<V>, const G: usize> Values<V> for Fused<V, X, G> {
+    #[inline(always)]
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i + LANES <= n`).
+        unsafe {
+            let (x, bad) = self.x.full(i);
+            let g = self.noise();
+            (self.scale.apply(x, g), bad)
+        }
+    }
+    #[inline(always)]
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
+        unsafe {
+            let (x, bad) = self.x.partial(i, n);
+            let g = self.noise();
+            (self.scale.apply(x, g), bad)
+        }
+    }
+}
+
+/// Tree reduction of `BV` vectors with `f`.
+#[inline(always)]
+unsafe fn tree<V: Vector, const BV: usize>(mut v: [V; BV], f: impl Fn(V, V) -> V) -> V {
+    let mut n = BV;
+    while n > 1 {
+        let h = n / 2;
+        for j in 0..h {
+            v[j] = f(v[j], v[j + h]);
+        }
+        if n % 2 == 1 {
+            v[0] = f(v[0], v[n - 1]);
+        }
+        n = h;
+    }
+    v[0]
+}
+
+/// Argmax of the scores `src` over `n` elements, lowest index on ties; see [`Argmax`].
+///
+/// Whole blocks are reduced with vector `max`; only a block whose maximum beats the
+/// running best is scanned element by element (in index order, strictly greater wins),
+/// so ties keep the lowest index on every ISA.
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
+#[inline(always)]
+pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(n: usize, mut src: S) -> Argmax {
+    let mut best = f32::NEG_INFINITY;
+    let mut index = usize::MAX;
+    let mut buf = [0.0f32; BLOCK];
+    // SAFETY: caller contract; every `full` reads inside `[0, n)`, every `partial` is
+    // called with `i < n < i + LANES`, and `buf` holds `BLOCK = BV * LANES` values.
+    unsafe {
+        let mut bad = V::mask_none();
+        let mut i = 0;
+        while i + BLOCK <= n {
+            let vs: [V; BV] = core::array::from_fn(|j| {
+                let (v, b) = src.full(i + j * V::LANES);
+                bad = V::mask_or(bad, b);
+                v
+            });
+            let m = tree(vs, |a, b| a.max(b));
+            if V::mask_any(m.gt(V::splat(best))) {
+                for (j, v) in vs.iter().enumerate() {
+                    v.store(buf.as_mut_ptr().add(j * V::LANES));
+                }
+                for (k, &x) in buf.iter().enumerate() {
+                    if x > best {
+                        best = x;
+                        index = i + k;
+                    }
+                }
+            }
+            i += BLOCK;
+        }
+        while i < n {
+            let (v, b) = if i + V::LANES <= n { src.full(i) } else { src.partial(i, n) };
+            bad = V::mask_or(bad, b);
+            if V::mask_any(v.gt(V::splat(best))) {
+                v.store(buf.as_mut_ptr());
+                for (k, &x) in buf[..V::LANES.min(n - i)].iter().enumerate() {
+                    if x > best {
+                        best = x;
+                        index = i + k;
+                    }
+                }
+            }
+            i += V::LANES;
+        }
+        Argmax { index, value: best, bad: V::mask_any(bad) }
+    }
+}
+
+/// Maximum of `src` over `n` elements and whether any input was invalid.
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
+#[inline(always)]
+pub(crate) unsafe fn max<V: Vector, S: Values<V>, const BV: usize>(n: usize, mut src: S) -> (f32, bool) {
+    // SAFETY: caller contract, as in `argmax`.
+    unsafe {
+        let mut bad = V::mask_none();
+        let mut acc = [V::splat(f32::NEG_INFINITY); BV];
+        let mut i = 0;
+        while i + BLOCK <= n {
+            for (j, a) in acc.iter_mut().enumerate() {
+                let (v, b) = src.full(i + j * V::LANES);
+                bad = V::mask_or(bad, b);
+                *a = a.max(v);
+            }
+            i += BLOCK;
+        }
+        while i < n {
+            let (v, b) = if i + V::LANES <= n { src.full(i) } else { src.partial(i, n) };
+            bad = V::mask_or(bad, b);
+            acc[0] = acc[0].max(v);
+            i += V::LANES;
+        }
+        (tree(acc, |a, b| a.max(b)).reduce_max(), V::mask_any(bad))
+    }
+}
+
+/// `exp((x − m)·s)` for one vector of values.
+#[inline(always)]
+unsafe fn shifted_exp<V: Vector>(x: V, m: f32, s: f32) -> V {
+    // SAFETY: caller contract (ISA available).
+    unsafe { math::exp(x.sub(V::splat(m)).mul(V::splat(s))) }
+}
+
+/// The sum of one block's `exp((x − m)·s)` in f64: a vertical f32 tree over the block's
+/// vectors, then a fixed-order f64 horizontal sum. Deterministic per ISA, so the
+/// roulette scan can replay it exactly.
+#[inline(always)]
+unsafe fn block_exps<V: Vector, S: Values<V>, const BV: usize>(
+    src: &mut S,
+    i: usize,
+    n: usize,
+    m: f32,
+    s: f32,
+) -> ([V; BV], f64) {
+    // SAFETY: caller contract; loads stay inside `[0, n)` (partial pads past `n`).
+    unsafe {
+        let es: [V; BV] = core::array::from_fn(|j| {
+            let e = i + j * V::LANES;
+            let x = if e + V::LANES <= n {
+                src.full(e).0
+            } else if e < n {
+                src.partial(e, n).0
+            } else {
+                V::splat(f32::NEG_INFINITY)
+            };
+            shifted_exp(x, m, s)
+        });
+        let sum = tree(es, |a, b| a.add(b)).reduce_sum_f64();
+        (es, sum)
+    }
+}
+
+/// `Σ exp((x_i − m)·s)` in f64, summed block by block (see [`block_exps`]).
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
+#[inline(always)]
+pub(crate) unsafe fn exp_sum<V: Vector, S: Values<V>, const BV: usize>(n: usize, mut src: S, m: f32, s: f32) -> f64 {
+    let mut total = 0.0f64;
+    let mut i = 0;
+    while i < n {
+        // SAFETY: caller contract.
+        total += unsafe { block_exps::<V, S, BV>(&mut src, i, n, m, s).1 };
+        i += BLOCK;
+    }
+    total
+}
+
+/// Inverse-CDF scan: the first index where the running sum of `exp((x − m)·s)`
+/// reaches `target`, replaying [`exp_sum`]'s block sums exactly. Inside the block that
+/// crosses, elements are added one by one; if rounding inside that block keeps the
+/// running sum below `target`, the block's last nonzero element is returned. If no
+/// block crosses (only when `target` rounds up to the total), the last nonzero element
+/// of the row is returned. Never returns an element whose weight is zero; returns
+/// `usize::MAX` only if every weight is zero.
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
+#[inline(always)]
+pub(crate) unsafe fn roulette_scan<V: Vector, S: Values<V>, const BV: usize>(
+    n: usize,
+    mut src: S,
+    m: f32,
+    s: f32,
+    target: f64,
+) -> usize {
+    let mut cum = 0.0f64;
+    let mut last_nonzero = usize::MAX;
+    let mut buf = [0.0f32; BLOCK];
+    let mut i = 0;
+    while i < n {
+        // SAFETY: caller contract; `buf` holds BV * LANES = BLOCK values.
+        unsafe {
+            let (es, bsum) = block_exps::<V, S, BV>(&mut src, i, n, m, s);
+            if bsum > 0.0 {
+                for (j, e) in es.iter().enumerate() {
+                    e.store(buf.as_mut_ptr().add(j * V::LANES));
+                }
+                let len = BLOCK.min(n - i);
+                if cum + bsum >= target {
+                    let mut c = cum;
+                    for (k, &e) in buf[..len].iter().enumerate() {
+                        if e > 0.0 {
+                            c += e as f64;
+                            last_nonzero = i + k;
+                            if c >= target {
+                                return i + k;
+                            }
+                        }
+                    }
+                    return last_nonzero;
+                }
+                if let Some(k) = buf[..len].iter().rposition(|&e| e > 0.0) {
+                    last_nonzero = i + k;
+                }
+            }
+            cum += bsum;
+        }
+        i += BLOCK;
+    }
+    last_nonzero
+}
+
+/// Apply `f` to every element of `x`, writing `y` (same length).
+///
+/// # Safety
+/// `V`'s ISA is available; `y.len() == x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn map<V: Vector>(x: &[f32], y: &mut [f32], f: impl Fn(V) -> V) {
+    let n = x.len();
+    let mut i = 0;
+    // SAFETY: full loads/stores stay inside `[0, n)`; the tail goes through a buffer.
+    unsafe {
+        while i + V::LANES <= n {
+            f(V::load(x.as_ptr().add(i))).store(y.as_mut_ptr().add(i));
+            i += V::LANES;
+        }
+        if i < n {
+            let mut buf = [0.0f32; 16];
+            f(load_partial::<V>(x.as_ptr(), i, n, 1.0)).store(buf.as_mut_ptr());
+            y[i..].copy_from_slice(&buf[..n - i]);
+        }
+    }
+}
+
+/// Bits → standard Gumbel, element-wise (`out.len() == bits.len()`).
+///
+/// # Safety
+/// `V`'s ISA is available; `out.len() == bits.len()`.
+#[inline(always)]
+pub(crate) unsafe fn gumbel_map<V: Vector>(bits: &[u32], out: &mut [f32]) {
+    let n = bits.len();
+    let mut i = 0;
+    // SAFETY: full loads/stores stay inside `[0, n)`; the tail goes through buffers.
+    unsafe {
+        while i + V::LANES <= n {
+            math::gumbel_from_bits::<V>(V::bits_load(bits.as_ptr().add(i))).store(out.as_mut_ptr().add(i));
+            i += V::LANES;
+        }
+        if i < n {
+            let mut b = [0u32; 16];
+            b[..n - i].copy_from_slice(&bits[i..]);
+            let mut o = [0.0f32; 16];
+            math::gumbel_from_bits::<V>(V::bits_load(b.as_ptr())).store(o.as_mut_ptr());
+            out[i..].copy_from_slice(&o[..n - i]);
+        }
+    }
+}
+
+/// Fill `out` with the stream's next values (raw bits or Gumbel), advancing `st`.
+///
+/// # Safety
+/// `V`'s ISA is available; `G * V::LANES == 16`.
+#[inline(always)]
+pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, const G: usize>(
+    st: &mut LaneState,
+    out: &mut [T],
+    emit: impl Fn(V::Bits, *mut T),
+) {
+    // SAFETY: caller contract; each step writes 16 values at `i + g * LANES` with
+    // `i + 16 <= out.len()`, the tail goes through a 16-element buffer.
+    unsafe {
+        let mut lanes = Lanes::<V, G>::load(st);
+        let n = out.len();
+        let mut i = 0;
+        while i + NOISE_LANES <= n {
+            let bits = lanes.next();
+            for (g, b) in bits.into_iter().enumerate() {
+                emit(b, out.as_mut_ptr().add(i + g * V::LANES));
+            }
+            i += NOISE_LANES;
+        }
+        if i < n {
+            let mut buf = [T::default(); NOISE_LANES];
+            let bits = lanes.next();
+            for (g, b) in bits.into_iter().enumerate() {
+                emit(b, buf.as_mut_ptr().add(g * V::LANES));
+            }
+            out[i..].copy_from_slice(&buf[..n - i]);
+        }
+        lanes.store(st);
+    }
+}

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use gumbel::simd::Isa;
+
+/// The ISA paths to test on this machine.
+///
+/// Every available path is tested. Set `GUMBEL_REQUIRE_ISAS=avx512,avx2,portable,scalar`
+/// (as `.ci/run` does) to make a missing path a failure instead of a silent skip.
+pub fn isas() -> Vec<Isa> {
+    if let Ok(req) = std::env::var("GUMBEL_REQUIRE_ISAS") {
+        for name in req.split(',').filter(|s| !s.trim().is_empty()) {
+            let isa: Isa = name.parse().unwrap();
+            assert!(isa.is_available(), "GUMBEL_REQUIRE_ISAS names {isa}, which this CPU lacks");
+        }
+    }
+    Isa::available().collect()
+}
+
+/// Distance from `y` to the f64 reference `r`, in units of the f32 ulp at `r`.
+/// Both infinite with the same sign, or both NaN, is 0; any other mismatch of kind is
+/// infinite.
+pub fn ulp_error(y: f32, r: f64) -> f64 {
+    if r.is_nan() || y.is_nan() {
+        return if r.is_nan() && y.is_nan() { 0.0 } else { f64::INFINITY };
+    }
+    let rf = r as f32; // reference rounded to f32 (may overflow to inf)
+    if r.is_infinite() || rf.is_infinite() {
+        return if y == rf { 0.0 } else if y.is_infinite() { f64::INFINITY } else { ((y as f64) - r).abs() / ulp_at(f32::MAX as f64) };
+    }
+    if y.is_infinite() {
+        return f64::INFINITY;
+    }
+    ((y as f64) - r).abs() / ulp_at(r)
+}
+
+/// The f32 ulp at magnitude `|r|` (subnormal spacing below the normal range), read
+/// off the f64 exponent bits (no transcendental calls: the exhaustive sweeps call this
+/// billions of times).
+pub fn ulp_at(r: f64) -> f64 {
+    let e = ((r.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    f64::from_bits(((e.max(-126) - 23 + 1023) as u64) << 52)
+}
