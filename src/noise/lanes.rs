@@ -47,7 +47,7 @@ const fn mix64(mut z: u64) -> u64 {
 /// ```
 /// use gumbel::noise::lane_seed;
 /// use rand_xoshiro::Xoshiro128PlusPlus;
-/// use rand_xoshiro::rand_core::SeedableRng;
+/// use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 ///
 /// // Position 16 * 3 + 5 of stream (42, 7) is output 3 of lane 5.
 /// let mut lane5 = Xoshiro128PlusPlus::from_seed(lane_seed(42, 7, 5));
