@@ -62,6 +62,13 @@ pub enum Error {
     },
     /// A row has no entries (`cols == 0` or an empty slice).
     EmptyRow,
+    /// A batch's `logits.len()` is not a multiple of its row length `cols`.
+    NotMultipleOfCols {
+        /// Length of the batch slice.
+        len: usize,
+        /// The row length.
+        cols: usize,
+    },
     /// Two lengths that must agree do not.
     LengthMismatch {
         /// What was measured, e.g. `"noise"`, `"out"`, `"logits (multiple of cols)"`.
@@ -98,21 +105,38 @@ impl fmt::Display for Error {
                 describe(value)
             ),
             Error::InvalidNoise { index, value } => {
-                write!(f, "noise value at index {index} is {}; noise must be finite", describe(value))
+                write!(
+                    f,
+                    "noise value at index {index} is {}; noise must be finite",
+                    describe(value)
+                )
             }
             Error::AllMasked { row } => write!(f, "every entry of row {row} is masked"),
             Error::EmptyRow => write!(f, "a row has no entries"),
+            Error::NotMultipleOfCols { len, cols } => {
+                write!(
+                    f,
+                    "batch length {len} is not a multiple of the row length {cols}"
+                )
+            }
             Error::LengthMismatch {
                 what,
                 expected,
                 found,
-            } => write!(f, "length mismatch for {what}: expected {expected}, found {found}"),
+            } => write!(
+                f,
+                "length mismatch for {what}: expected {expected}, found {found}"
+            ),
             Error::InvalidTemperature(t) => write!(
                 f,
                 "invalid temperature {t}: must be finite and > 0, or exactly 0 for greedy argmax"
             ),
-            Error::InvalidTau(t) => write!(f, "invalid Gumbel-softmax tau {t}: must be finite and > 0"),
-            Error::InvalidUniform(u) => write!(f, "uniform variate {u} is not strictly inside (0, 1)"),
+            Error::InvalidTau(t) => {
+                write!(f, "invalid Gumbel-softmax tau {t}: must be finite and > 0")
+            }
+            Error::InvalidUniform(u) => {
+                write!(f, "uniform variate {u} is not strictly inside (0, 1)")
+            }
             Error::IsaUnavailable(isa) => {
                 write!(f, "instruction set {isa} is not available on this CPU")
             }
@@ -123,5 +147,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 fn describe(v: f32) -> String {
-    if v.is_nan() { "NaN".to_string() } else { format!("{v}") }
+    if v.is_nan() {
+        "NaN".to_string()
+    } else {
+        format!("{v}")
+    }
 }

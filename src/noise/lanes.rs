@@ -27,14 +27,14 @@
 //! different `(seed, stream, lane)` triples collide on the starting state only when both
 //! 64-bit hashes collide, which is a 2⁻¹²⁷ event per pair.
 
-use rand_xoshiro::rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro128PlusPlus;
+use rand_xoshiro::rand_core::SeedableRng;
 
 /// Number of generator lanes in a stream (fixed on every ISA).
 pub const LANES: usize = 16;
 
 #[inline]
-const fn mix64(mut z: u64) -> u64 {
+pub(crate) const fn mix64(mut z: u64) -> u64 {
     // SplitMix64's output finalizer (a bijection of u64).
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -91,11 +91,16 @@ impl LaneState {
     }
 
     /// Scalar reference: the next 16 outputs (one per lane), advancing the state.
-    /// Used by the scalar ISA path's tests and as the definition of the stream.
+    #[cfg(test)]
     pub(crate) fn next_scalar(&mut self) -> [u32; LANES] {
         let mut out = [0u32; LANES];
         for (lane, o) in out.iter_mut().enumerate() {
-            let (s0, s1, s2, s3) = (self.s[0][lane], self.s[1][lane], self.s[2][lane], self.s[3][lane]);
+            let (s0, s1, s2, s3) = (
+                self.s[0][lane],
+                self.s[1][lane],
+                self.s[2][lane],
+                self.s[3][lane],
+            );
             *o = s0.wrapping_add(s3).rotate_left(7).wrapping_add(s0);
             let t = s1 << 9;
             let s2 = s2 ^ s0;

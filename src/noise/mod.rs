@@ -5,8 +5,10 @@
 //! and still be reproducible.
 
 pub(crate) mod lanes;
+mod ring;
 
 pub use lanes::{LANES, lane_generator, lane_seed};
+pub use ring::{BackgroundRing, NoiseRing, RING_BLOCK};
 
 use crate::simd::active_kernels;
 use lanes::LaneState;

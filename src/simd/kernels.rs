@@ -118,13 +118,27 @@ pub(crate) struct Scale {
 
 impl Scale {
     pub(crate) fn from_temperature(t: f32) -> Scale {
-        if t <= 1.0 { Scale { s: t, scale_noise: true } } else { Scale { s: 1.0 / t, scale_noise: false } }
+        if t <= 1.0 {
+            Scale {
+                s: t,
+                scale_noise: true,
+            }
+        } else {
+            Scale {
+                s: 1.0 / t,
+                scale_noise: false,
+            }
+        }
     }
     #[inline(always)]
     unsafe fn apply<V: Vector>(self, x: V, g: V) -> V {
         // SAFETY: caller contract (ISA available).
         unsafe {
-            if self.scale_noise { g.mul_add(V::splat(self.s), x) } else { x.mul_add(V::splat(self.s), g) }
+            if self.scale_noise {
+                g.mul_add(V::splat(self.s), x)
+            } else {
+                x.mul_add(V::splat(self.s), g)
+            }
         }
     }
 }
@@ -144,7 +158,13 @@ impl<V: Vector, X: Values<V>> Values<V> for WithNoise<X> {
             let (x, bad) = self.x.full(i);
             let g = V::load(self.g.add(i));
             let v = self.scale.apply(x, g);
-            let bad = V::mask_or(bad, V::mask_or(v.not_lt(V::splat(f32::INFINITY)), g.not_gt(V::splat(f32::NEG_INFINITY))));
+            let bad = V::mask_or(
+                bad,
+                V::mask_or(
+                    v.not_lt(V::splat(f32::INFINITY)),
+                    g.not_gt(V::splat(f32::NEG_INFINITY)),
+                ),
+            );
             (v, bad)
         }
     }
@@ -155,7 +175,13 @@ impl<V: Vector, X: Values<V>> Values<V> for WithNoise<X> {
             let (x, bad) = self.x.partial(i, n);
             let g: V = load_partial(self.g, i, n, 0.0);
             let v = self.scale.apply(x, g);
-            let bad = V::mask_or(bad, V::mask_or(v.not_lt(V::splat(f32::INFINITY)), g.not_gt(V::splat(f32::NEG_INFINITY))));
+            let bad = V::mask_or(
+                bad,
+                V::mask_or(
+                    v.not_lt(V::splat(f32::INFINITY)),
+                    g.not_gt(V::splat(f32::NEG_INFINITY)),
+                ),
+            );
             (v, bad)
         }
     }
@@ -175,7 +201,11 @@ impl<V: Vector, const G: usize> Lanes<V, G> {
         // SAFETY: each row of `st.s` has 16 words; group `g` reads `LANES` of them
         // starting at `g * LANES < 16`.
         unsafe {
-            Lanes { s: core::array::from_fn(|g| core::array::from_fn(|w| V::bits_load(st.s[w].as_ptr().add(g * V::LANES)))) }
+            Lanes {
+                s: core::array::from_fn(|g| {
+                    core::array::from_fn(|w| V::bits_load(st.s[w].as_ptr().add(g * V::LANES)))
+                }),
+            }
         }
     }
     /// # Safety
@@ -288,7 +318,10 @@ unsafe fn tree<V: Vector, const BV: usize>(mut v: [V; BV], f: impl Fn(V, V) -> V
 /// # Safety
 /// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
 #[inline(always)]
-pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(n: usize, mut src: S) -> Argmax {
+pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
+    n: usize,
+    mut src: S,
+) -> Argmax {
     let mut best = f32::NEG_INFINITY;
     let mut index = usize::MAX;
     let mut buf = [0.0f32; BLOCK];
@@ -318,7 +351,11 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(n: usize, 
             i += BLOCK;
         }
         while i < n {
-            let (v, b) = if i + V::LANES <= n { src.full(i) } else { src.partial(i, n) };
+            let (v, b) = if i + V::LANES <= n {
+                src.full(i)
+            } else {
+                src.partial(i, n)
+            };
             bad = V::mask_or(bad, b);
             if V::mask_any(v.gt(V::splat(best))) {
                 v.store(buf.as_mut_ptr());
@@ -331,7 +368,11 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(n: usize, 
             }
             i += V::LANES;
         }
-        Argmax { index, value: best, bad: V::mask_any(bad) }
+        Argmax {
+            index,
+            value: best,
+            bad: V::mask_any(bad),
+        }
     }
 }
 
@@ -340,7 +381,10 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(n: usize, 
 /// # Safety
 /// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
 #[inline(always)]
-pub(crate) unsafe fn max<V: Vector, S: Values<V>, const BV: usize>(n: usize, mut src: S) -> (f32, bool) {
+pub(crate) unsafe fn max<V: Vector, S: Values<V>, const BV: usize>(
+    n: usize,
+    mut src: S,
+) -> (f32, bool) {
     // SAFETY: caller contract, as in `argmax`.
     unsafe {
         let mut bad = V::mask_none();
@@ -355,7 +399,11 @@ pub(crate) unsafe fn max<V: Vector, S: Values<V>, const BV: usize>(n: usize, mut
             i += BLOCK;
         }
         while i < n {
-            let (v, b) = if i + V::LANES <= n { src.full(i) } else { src.partial(i, n) };
+            let (v, b) = if i + V::LANES <= n {
+                src.full(i)
+            } else {
+                src.partial(i, n)
+            };
             bad = V::mask_or(bad, b);
             acc[0] = acc[0].max(v);
             i += V::LANES;
@@ -405,7 +453,12 @@ unsafe fn block_exps<V: Vector, S: Values<V>, const BV: usize>(
 /// # Safety
 /// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
 #[inline(always)]
-pub(crate) unsafe fn exp_sum<V: Vector, S: Values<V>, const BV: usize>(n: usize, mut src: S, m: f32, s: f32) -> f64 {
+pub(crate) unsafe fn exp_sum<V: Vector, S: Values<V>, const BV: usize>(
+    n: usize,
+    mut src: S,
+    m: f32,
+    s: f32,
+) -> f64 {
     let mut total = 0.0f64;
     let mut i = 0;
     while i < n {
@@ -504,7 +557,8 @@ pub(crate) unsafe fn gumbel_map<V: Vector>(bits: &[u32], out: &mut [f32]) {
     // SAFETY: full loads/stores stay inside `[0, n)`; the tail goes through buffers.
     unsafe {
         while i + V::LANES <= n {
-            math::gumbel_from_bits::<V>(V::bits_load(bits.as_ptr().add(i))).store(out.as_mut_ptr().add(i));
+            math::gumbel_from_bits::<V>(V::bits_load(bits.as_ptr().add(i)))
+                .store(out.as_mut_ptr().add(i));
             i += V::LANES;
         }
         if i < n {

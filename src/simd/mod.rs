@@ -96,7 +96,10 @@ impl Isa {
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
+            Isa::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
             #[cfg(not(target_arch = "x86_64"))]
             Isa::Avx512 | Isa::Avx2 => false,
             Isa::Portable | Isa::Scalar => true,
@@ -176,9 +179,12 @@ static GLOBAL: OnceLock<&'static Kernels> = OnceLock::new();
 fn global_kernels() -> &'static Kernels {
     GLOBAL.get_or_init(|| match std::env::var("GUMBEL_ISA") {
         Ok(name) if !name.trim().is_empty() => {
-            let isa = name.parse::<Isa>().unwrap_or_else(|e| panic!("GUMBEL_ISA: {e}"));
-            isa.kernels()
-                .unwrap_or_else(|| panic!("GUMBEL_ISA={name} forces the {isa} path, but this CPU does not support it"))
+            let isa = name
+                .parse::<Isa>()
+                .unwrap_or_else(|e| panic!("GUMBEL_ISA: {e}"));
+            isa.kernels().unwrap_or_else(|| {
+                panic!("GUMBEL_ISA={name} forces the {isa} path, but this CPU does not support it")
+            })
         }
         _ => Isa::best().kernels().expect("the best ISA is available"),
     })
@@ -470,8 +476,36 @@ macro_rules! entries {
 }
 
 #[cfg(target_arch = "x86_64")]
-entries!(avx512_entry, super::Isa::Avx512, crate::simd::x86::avx512::V, 4, 1, ["avx512f"]);
+entries!(
+    avx512_entry,
+    super::Isa::Avx512,
+    crate::simd::x86::avx512::V,
+    4,
+    1,
+    ["avx512f"]
+);
 #[cfg(target_arch = "x86_64")]
-entries!(avx2_entry, super::Isa::Avx2, crate::simd::x86::avx2::V, 8, 2, ["avx2", "fma"]);
-entries!(portable_entry, super::Isa::Portable, crate::simd::portable::V, 8, 2, []);
-entries!(scalar_entry, super::Isa::Scalar, crate::simd::scalar::V, 64, 16, []);
+entries!(
+    avx2_entry,
+    super::Isa::Avx2,
+    crate::simd::x86::avx2::V,
+    8,
+    2,
+    ["avx2", "fma"]
+);
+entries!(
+    portable_entry,
+    super::Isa::Portable,
+    crate::simd::portable::V,
+    8,
+    2,
+    []
+);
+entries!(
+    scalar_entry,
+    super::Isa::Scalar,
+    crate::simd::scalar::V,
+    64,
+    16,
+    []
+);

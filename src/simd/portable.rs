@@ -166,20 +166,12 @@ unsafe impl Vector for V {
         a & b
     }
     #[inline(always)]
-    unsafe fn bits_or(a: i32x8, b: i32x8) -> i32x8 {
-        a | b
-    }
-    #[inline(always)]
     unsafe fn bits_xor(a: i32x8, b: i32x8) -> i32x8 {
         a ^ b
     }
     #[inline(always)]
     unsafe fn bits_shl<const N: u32>(a: i32x8) -> i32x8 {
         a << N
-    }
-    #[inline(always)]
-    unsafe fn bits_shr<const N: u32>(a: i32x8) -> i32x8 {
-        as_i32(as_u32(a) >> N)
     }
     #[inline(always)]
     unsafe fn bits_sar<const N: u32>(a: i32x8) -> i32x8 {
@@ -193,10 +185,6 @@ unsafe impl Vector for V {
     #[inline(always)]
     unsafe fn bits_sign_mask(a: i32x8) -> f32x8 {
         bytemuck::cast(a >> 31u32)
-    }
-    #[inline(always)]
-    unsafe fn bits_eq(a: i32x8, b: i32x8) -> f32x8 {
-        bytemuck::cast(a.cmp_eq(b))
     }
     #[inline(always)]
     unsafe fn bits_to_f32(a: i32x8) -> Self {

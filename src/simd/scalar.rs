@@ -147,20 +147,12 @@ unsafe impl Vector for V {
         a & b
     }
     #[inline(always)]
-    unsafe fn bits_or(a: u32, b: u32) -> u32 {
-        a | b
-    }
-    #[inline(always)]
     unsafe fn bits_xor(a: u32, b: u32) -> u32 {
         a ^ b
     }
     #[inline(always)]
     unsafe fn bits_shl<const N: u32>(a: u32) -> u32 {
         a << N
-    }
-    #[inline(always)]
-    unsafe fn bits_shr<const N: u32>(a: u32) -> u32 {
-        a >> N
     }
     #[inline(always)]
     unsafe fn bits_sar<const N: u32>(a: u32) -> u32 {
@@ -173,10 +165,6 @@ unsafe impl Vector for V {
     #[inline(always)]
     unsafe fn bits_sign_mask(a: u32) -> bool {
         (a as i32) < 0
-    }
-    #[inline(always)]
-    unsafe fn bits_eq(a: u32, b: u32) -> bool {
-        a == b
     }
     #[inline(always)]
     unsafe fn bits_to_f32(a: u32) -> Self {

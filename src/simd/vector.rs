@@ -63,18 +63,13 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn bits_add(a: Self::Bits, b: Self::Bits) -> Self::Bits;
     unsafe fn bits_sub(a: Self::Bits, b: Self::Bits) -> Self::Bits;
     unsafe fn bits_and(a: Self::Bits, b: Self::Bits) -> Self::Bits;
-    unsafe fn bits_or(a: Self::Bits, b: Self::Bits) -> Self::Bits;
     unsafe fn bits_xor(a: Self::Bits, b: Self::Bits) -> Self::Bits;
     unsafe fn bits_shl<const N: u32>(a: Self::Bits) -> Self::Bits;
-    /// Logical shift right.
-    unsafe fn bits_shr<const N: u32>(a: Self::Bits) -> Self::Bits;
     /// Arithmetic shift right (sign-extending).
     unsafe fn bits_sar<const N: u32>(a: Self::Bits) -> Self::Bits;
     unsafe fn bits_rotl<const N: i32>(a: Self::Bits) -> Self::Bits;
     /// Lanes whose top bit is set.
     unsafe fn bits_sign_mask(a: Self::Bits) -> Self::Mask;
-    /// Lanes equal as integers.
-    unsafe fn bits_eq(a: Self::Bits, b: Self::Bits) -> Self::Mask;
     /// Signed i32 lanes to f32 (round to nearest).
     unsafe fn bits_to_f32(a: Self::Bits) -> Self;
     /// f32 to signed i32, round to nearest even (inputs are in range by construction).

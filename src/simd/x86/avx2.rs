@@ -126,7 +126,10 @@ unsafe impl Vector for V {
     unsafe fn reduce_max(self) -> f32 {
         // SAFETY: AVX available (trait contract).
         unsafe {
-            let m = _mm_max_ps(_mm256_castps256_ps128(self.0), _mm256_extractf128_ps::<1>(self.0));
+            let m = _mm_max_ps(
+                _mm256_castps256_ps128(self.0),
+                _mm256_extractf128_ps::<1>(self.0),
+            );
             let m = _mm_max_ps(m, _mm_movehl_ps(m, m));
             let m = _mm_max_ss(m, _mm_shuffle_ps::<0b01>(m, m));
             _mm_cvtss_f32(m)
@@ -185,11 +188,6 @@ unsafe impl Vector for V {
         unsafe { _mm256_and_si256(a, b) }
     }
     #[inline(always)]
-    unsafe fn bits_or(a: __m256i, b: __m256i) -> __m256i {
-        // SAFETY: AVX2 available (trait contract).
-        unsafe { _mm256_or_si256(a, b) }
-    }
-    #[inline(always)]
     unsafe fn bits_xor(a: __m256i, b: __m256i) -> __m256i {
         // SAFETY: AVX2 available (trait contract).
         unsafe { _mm256_xor_si256(a, b) }
@@ -198,11 +196,6 @@ unsafe impl Vector for V {
     unsafe fn bits_shl<const N: u32>(a: __m256i) -> __m256i {
         // SAFETY: AVX2 available (trait contract).
         unsafe { _mm256_sll_epi32(a, _mm_cvtsi32_si128(N as i32)) }
-    }
-    #[inline(always)]
-    unsafe fn bits_shr<const N: u32>(a: __m256i) -> __m256i {
-        // SAFETY: AVX2 available (trait contract).
-        unsafe { _mm256_srl_epi32(a, _mm_cvtsi32_si128(N as i32)) }
     }
     #[inline(always)]
     unsafe fn bits_sar<const N: u32>(a: __m256i) -> __m256i {
@@ -223,11 +216,6 @@ unsafe impl Vector for V {
     unsafe fn bits_sign_mask(a: __m256i) -> __m256 {
         // SAFETY: AVX2 available (trait contract).
         unsafe { _mm256_castsi256_ps(_mm256_srai_epi32::<31>(a)) }
-    }
-    #[inline(always)]
-    unsafe fn bits_eq(a: __m256i, b: __m256i) -> __m256 {
-        // SAFETY: AVX2 available (trait contract).
-        unsafe { _mm256_castsi256_ps(_mm256_cmpeq_epi32(a, b)) }
     }
     #[inline(always)]
     unsafe fn bits_to_f32(a: __m256i) -> Self {

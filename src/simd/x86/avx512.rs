@@ -175,11 +175,6 @@ unsafe impl Vector for V {
         unsafe { _mm512_and_si512(a, b) }
     }
     #[inline(always)]
-    unsafe fn bits_or(a: __m512i, b: __m512i) -> __m512i {
-        // SAFETY: AVX-512F available (trait contract).
-        unsafe { _mm512_or_si512(a, b) }
-    }
-    #[inline(always)]
     unsafe fn bits_xor(a: __m512i, b: __m512i) -> __m512i {
         // SAFETY: AVX-512F available (trait contract).
         unsafe { _mm512_xor_si512(a, b) }
@@ -188,11 +183,6 @@ unsafe impl Vector for V {
     unsafe fn bits_shl<const N: u32>(a: __m512i) -> __m512i {
         // SAFETY: AVX-512F available (trait contract).
         unsafe { _mm512_slli_epi32::<N>(a) }
-    }
-    #[inline(always)]
-    unsafe fn bits_shr<const N: u32>(a: __m512i) -> __m512i {
-        // SAFETY: AVX-512F available (trait contract).
-        unsafe { _mm512_srli_epi32::<N>(a) }
     }
     #[inline(always)]
     unsafe fn bits_sar<const N: u32>(a: __m512i) -> __m512i {
@@ -208,11 +198,6 @@ unsafe impl Vector for V {
     unsafe fn bits_sign_mask(a: __m512i) -> __mmask16 {
         // SAFETY: AVX-512F available (trait contract).
         unsafe { _mm512_cmplt_epi32_mask(a, _mm512_setzero_si512()) }
-    }
-    #[inline(always)]
-    unsafe fn bits_eq(a: __m512i, b: __m512i) -> __mmask16 {
-        // SAFETY: AVX-512F available (trait contract).
-        unsafe { _mm512_cmpeq_epi32_mask(a, b) }
     }
     #[inline(always)]
     unsafe fn bits_to_f32(a: __m512i) -> Self {

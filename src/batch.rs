@@ -1,0 +1,579 @@
+//! [`Sampler`]: seeded, batched sampling, rayon across rows.
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::noise::lanes::mix64;
+use crate::noise::{BackgroundRing, NoiseRing};
+use crate::sample::{Temperature, gumbel_max, roulette};
+use crate::simd::{Input, Kernels, active_kernels};
+
+/// How a [`Sampler`] draws.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Gumbel-max with noise from the sampler's [`NoiseRing`]: with the ring full, the
+    /// sampling step is one fused add + argmax pass over logits and noise.
+    #[default]
+    GumbelMax,
+    /// Gumbel-max with the noise generated in registers inside the argmax pass: no
+    /// table, no allocation, no memory traffic for noise; each row costs the noise.
+    GumbelMaxFused,
+    /// Softmax + roulette wheel: max, exp-sum and scan passes, one uniform per row.
+    SoftmaxRoulette,
+}
+
+/// Default ring capacity: 2²² values (16 MiB of noise).
+pub const DEFAULT_RING_CAPACITY: usize = 1 << 22;
+/// Default work (rows × cols) below which a batch runs on the calling thread.
+pub const DEFAULT_PARALLEL_THRESHOLD: usize = 1 << 15;
+
+// Domain separation: each source of randomness gets its own seed derived from the
+// sampler's seed, so ring noise, fused noise, uniforms and keyed rows never share a
+// stream.
+const DOMAIN_RING: u64 = 0x52_49_4e_47; // "RING"
+const DOMAIN_FUSED: u64 = 0x46_55_53_45; // "FUSE"
+const DOMAIN_UNIFORM: u64 = 0x55_4e_49_46; // "UNIF"
+const DOMAIN_KEYED: u64 = 0x4b_45_59_44; // "KEYD"
+const DOMAIN_KEYED_UNIFORM: u64 = 0x4b_55_4e_49; // "KUNI"
+
+fn domain_seed(seed: u64, domain: u64) -> u64 {
+    mix64(mix64(seed) ^ domain)
+}
+
+/// Uniform number `index` in (0, 1) of the SplitMix64 sequence started at `seed`
+/// (output `index` of `rand_xoshiro::SplitMix64::seed_from_u64(seed)`), mapped to
+/// `(⌊z / 2¹¹⌋ + ½)·2⁻⁵³`: strictly inside (0, 1), 53-bit resolution.
+pub(crate) fn uniform_at(seed: u64, index: u64) -> f64 {
+    let z = mix64(seed.wrapping_add(index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
+    ((z >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+}
+
+enum Ring {
+    Local(NoiseRing),
+    Background(BackgroundRing),
+}
+
+impl Ring {
+    fn with<R>(&mut self, f: impl FnOnce(&mut NoiseRing) -> R) -> R {
+        match self {
+            Ring::Local(r) => f(r),
+            Ring::Background(b) => b.with_ring(f),
+        }
+    }
+}
+
+/// Seeded, batched categorical sampling: rows × cols logits in, one token per row out,
+/// rayon across rows.
+///
+/// ```
+/// use gumbel::{Method, Sampler};
+///
+/// let (rows, cols) = (4, 1000);
+/// let logits: Vec<f32> = (0..rows * cols).map(|i| ((i % cols) as f32 * 0.01).sin()).collect();
+/// let mut out = vec![0u32; rows];
+///
+/// let mut sampler = Sampler::new(42).method(Method::GumbelMax).temperature(0.8);
+/// sampler.refill(); // make noise ahead of time, e.g. during the forward pass
+/// sampler.sample_batch(&logits, cols, &mut out).unwrap();
+/// assert!(out.iter().all(|&t| (t as usize) < cols));
+///
+/// // the same seed and the same calls give the same tokens
+/// let mut again = vec![0u32; rows];
+/// Sampler::new(42).temperature(0.8).sample_batch(&logits, cols, &mut again).unwrap();
+/// assert_eq!(out, again);
+/// ```
+///
+/// # Determinism
+///
+/// The output is a function of the seed, the method, the temperature and the sequence
+/// of calls — never of the rayon thread count, the ISA-independent chunking, or when
+/// the ring was refilled:
+///
+/// * `GumbelMax` reads ring positions in order (row `r` of a batch gets the `r`-th
+///   `cols` values of the claim); ring content is fixed by `(seed, position)`.
+/// * `GumbelMaxFused` gives the `n`-th row this sampler ever samples the noise stream
+///   `n` of a seed derived from the sampler's seed.
+/// * `SoftmaxRoulette` gives the `n`-th row uniform number `n` of a SplitMix64
+///   sequence derived from the seed.
+/// * Keyed rows ([`sample_batch_keyed`](Self::sample_batch_keyed)) depend only on
+///   `(seed, key)`.
+///
+/// Results can differ between ISA paths only where two scores are within a rounding
+/// error of each other (FMA vs. separate multiply and add at temperatures other than 1).
+///
+/// # Errors and state
+///
+/// Shapes and the temperature are checked before any randomness is used. A row with a
+/// NaN / `+inf` logit or with every entry masked fails the whole call with an error
+/// naming the (first such) row and column; `out` is left untouched, but the call's
+/// randomness is spent (the next call draws fresh noise).
+pub struct Sampler {
+    seed: u64,
+    method: Method,
+    temperature: f32,
+    ring: Ring,
+    ring_capacity: usize,
+    rows: u64,
+    parallel_threshold: usize,
+    scratch: Vec<u32>,
+    noise: Vec<f32>,
+}
+
+impl std::fmt::Debug for Sampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sampler")
+            .field("seed", &self.seed)
+            .field("method", &self.method)
+            .field("temperature", &self.temperature)
+            .field("ring_capacity", &self.ring_capacity)
+            .field("rows_sampled", &self.rows)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sampler {
+    /// A sampler with `Method::GumbelMax`, temperature 1, a ring of
+    /// [`DEFAULT_RING_CAPACITY`] values (empty until the first refill or claim), and
+    /// rayon parallelism above [`DEFAULT_PARALLEL_THRESHOLD`] elements per call.
+    ///
+    /// ```
+    /// let s = gumbel::Sampler::new(7);
+    /// assert_eq!(s.rows_sampled(), 0);
+    /// ```
+    pub fn new(seed: u64) -> Sampler {
+        Sampler {
+            seed,
+            method: Method::GumbelMax,
+            temperature: 1.0,
+            ring: Ring::Local(NoiseRing::new(
+                domain_seed(seed, DOMAIN_RING),
+                DEFAULT_RING_CAPACITY,
+            )),
+            ring_capacity: DEFAULT_RING_CAPACITY,
+            rows: 0,
+            parallel_threshold: DEFAULT_PARALLEL_THRESHOLD,
+            scratch: Vec::new(),
+            noise: Vec::new(),
+        }
+    }
+
+    /// Choose the sampling method.
+    ///
+    /// ```
+    /// let s = gumbel::Sampler::new(7).method(gumbel::Method::SoftmaxRoulette);
+    /// ```
+    pub fn method(mut self, method: Method) -> Sampler {
+        self.method = method;
+        self
+    }
+
+    /// Set the temperature: finite and `> 0`, or `0` for greedy argmax. Checked when
+    /// sampling ([`Error::InvalidTemperature`]).
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).temperature(-1.0);
+    /// assert!(s.sample(&[0.0, 1.0]).is_err());
+    /// ```
+    pub fn temperature(mut self, t: f32) -> Sampler {
+        self.temperature = t;
+        self
+    }
+
+    /// Set the ring's capacity in values (rounded up to a whole number of
+    /// [`RING_BLOCK`](crate::noise::RING_BLOCK)s). For a full ring at every step, use at
+    /// least twice `rows × cols` of your batches. Replaces the ring (its noise is
+    /// discarded; positions are never reused).
+    ///
+    /// ```
+    /// let s = gumbel::Sampler::new(7).ring_capacity(1 << 20);
+    /// ```
+    pub fn ring_capacity(mut self, capacity: usize) -> Sampler {
+        self.ring_capacity = capacity;
+        let next = self.ring.with(|r| r.position());
+        // continue at a fresh block so no position is ever handed out twice
+        let mut ring = NoiseRing::new(domain_seed(self.seed, DOMAIN_RING), capacity);
+        ring.skip_to(next);
+        self.ring = Ring::Local(ring);
+        self
+    }
+
+    /// Keep the ring full from a background thread ([`BackgroundRing`]); `false` brings
+    /// it back to the caller's thread. The noise handed out is identical either way.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16).background_refill(true);
+    /// s.wait_for_noise();
+    /// let logits = vec![0.0f32; 1000];
+    /// s.sample(&logits).unwrap();
+    /// ```
+    pub fn background_refill(mut self, on: bool) -> Sampler {
+        let ring = match std::mem::replace(&mut self.ring, Ring::Local(NoiseRing::new(0, 1))) {
+            Ring::Local(r) => r,
+            Ring::Background(b) => b.into_inner(),
+        };
+        self.ring = if on {
+            Ring::Background(ring.into_background())
+        } else {
+            Ring::Local(ring)
+        };
+        self
+    }
+
+    /// Batches with fewer than `elements` (rows × cols) run on the calling thread.
+    ///
+    /// ```
+    /// let s = gumbel::Sampler::new(7).parallel_threshold(usize::MAX); // never parallel
+    /// ```
+    pub fn parallel_threshold(mut self, elements: usize) -> Sampler {
+        self.parallel_threshold = elements;
+        self
+    }
+
+    /// Rows sampled so far by the non-keyed calls.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7);
+    /// s.sample(&[1.0, 2.0]).unwrap();
+    /// assert_eq!(s.rows_sampled(), 1);
+    /// ```
+    pub fn rows_sampled(&self) -> u64 {
+        self.rows
+    }
+
+    /// Top up the noise ring now (parallel across blocks). Call it off the critical
+    /// path, e.g. while the model computes the next logits.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
+    /// s.refill();
+    /// assert_eq!(s.noise_ready(), 1 << 16);
+    /// ```
+    pub fn refill(&mut self) {
+        self.ring.with(|r| r.refill())
+    }
+
+    /// Noise values ready in the ring.
+    ///
+    /// ```
+    /// assert_eq!(gumbel::Sampler::new(7).noise_ready(), 0);
+    /// ```
+    pub fn noise_ready(&mut self) -> usize {
+        self.ring.with(|r| r.ready())
+    }
+
+    /// Noise values generated while sampling because the ring was not ready (zero when
+    /// every call found its noise ready).
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
+    /// s.refill();
+    /// s.sample(&vec![0.0; 1000]).unwrap();
+    /// assert_eq!(s.noise_generated_while_sampling(), 0);
+    /// ```
+    pub fn noise_generated_while_sampling(&mut self) -> u64 {
+        self.ring.with(|r| r.generated_on_claim())
+    }
+
+    /// With a background refiller, block until the ring is full; otherwise refill now.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
+    /// s.wait_for_noise();
+    /// assert_eq!(s.noise_ready(), 1 << 16);
+    /// ```
+    pub fn wait_for_noise(&mut self) {
+        match &mut self.ring {
+            Ring::Local(r) => r.refill(),
+            Ring::Background(b) => b.wait_full(),
+        }
+    }
+
+    /// Sample one row of logits.
+    ///
+    /// # Errors
+    /// As [`sample_batch`](Self::sample_batch) for a single row.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(1);
+    /// let t = s.sample(&[0.0, 5.0, f32::NEG_INFINITY]).unwrap();
+    /// assert!(t < 2);
+    /// ```
+    pub fn sample(&mut self, logits: &[f32]) -> Result<usize, Error> {
+        let mut out = [0u32];
+        self.run(Input::Logits, logits, logits.len(), &mut out, None)?;
+        Ok(out[0] as usize)
+    }
+
+    /// Sample one row of unnormalised probabilities (zero masks; negative, NaN, `+inf`
+    /// are errors).
+    ///
+    /// # Errors
+    /// As [`sample_batch_probs`](Self::sample_batch_probs) for a single row.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(1);
+    /// assert_eq!(s.sample_probs(&[0.0, 1.0, 0.0]).unwrap(), 1);
+    /// ```
+    pub fn sample_probs(&mut self, probs: &[f32]) -> Result<usize, Error> {
+        let mut out = [0u32];
+        self.run(Input::Probs, probs, probs.len(), &mut out, None)?;
+        Ok(out[0] as usize)
+    }
+
+    /// Sample one token per row of a row-major `rows × cols` batch into `out`
+    /// (`out.len() == rows`), in parallel across rows for large batches.
+    ///
+    /// # Errors
+    /// [`Error::EmptyRow`] (`cols == 0`), [`Error::NotMultipleOfCols`],
+    /// [`Error::LengthMismatch`] (`out`), [`Error::InvalidTemperature`],
+    /// [`Error::InvalidLogit`] and [`Error::AllMasked`] with the row and column.
+    /// On error `out` is untouched.
+    ///
+    /// ```
+    /// let logits = [0.0f32, 9.0, 9.0, 0.0];
+    /// let mut out = [0u32; 2];
+    /// gumbel::Sampler::new(3).temperature(0.0).sample_batch(&logits, 2, &mut out).unwrap();
+    /// assert_eq!(out, [1, 0]);
+    /// ```
+    pub fn sample_batch(
+        &mut self,
+        logits: &[f32],
+        cols: usize,
+        out: &mut [u32],
+    ) -> Result<(), Error> {
+        self.run(Input::Logits, logits, cols, out, None)
+    }
+
+    /// [`sample_batch`](Self::sample_batch) for unnormalised probabilities.
+    ///
+    /// # Errors
+    /// As `sample_batch`, with [`Error::InvalidProbability`] for bad weights.
+    ///
+    /// ```
+    /// let probs = [0.0f32, 1.0, 1.0, 0.0];
+    /// let mut out = [0u32; 2];
+    /// gumbel::Sampler::new(3).sample_batch_probs(&probs, 2, &mut out).unwrap();
+    /// assert_eq!(out, [1, 0]);
+    /// ```
+    pub fn sample_batch_probs(
+        &mut self,
+        probs: &[f32],
+        cols: usize,
+        out: &mut [u32],
+    ) -> Result<(), Error> {
+        self.run(Input::Probs, probs, cols, out, None)
+    }
+
+    /// Like [`sample_batch`](Self::sample_batch), but row `r`'s randomness depends only
+    /// on `(seed, keys[r])`: an inference engine passes e.g. `request_id << 32 | step`,
+    /// so a request's token does not depend on which other requests share the batch.
+    ///
+    /// Gumbel-max methods generate the row's noise in registers from stream `keys[r]`
+    /// (of a keyed domain of the seed); `SoftmaxRoulette` uses uniform `keys[r]`. Keyed
+    /// calls neither read the ring nor advance [`rows_sampled`](Self::rows_sampled).
+    /// Reusing a key reuses its randomness — keys must be unique per draw.
+    ///
+    /// # Errors
+    /// As `sample_batch`, plus [`Error::LengthMismatch`] if `keys.len() != rows`.
+    ///
+    /// ```
+    /// let cols = 100;
+    /// let logits: Vec<f32> = (0..3 * cols).map(|i| (i % 7) as f32).collect();
+    /// let mut s = gumbel::Sampler::new(5);
+    /// let mut all = [0u32; 3];
+    /// s.sample_batch_keyed(&logits, cols, &[10, 11, 12], &mut all).unwrap();
+    /// // request 11 alone gets the same token as inside the batch
+    /// let mut one = [0u32; 1];
+    /// s.sample_batch_keyed(&logits[cols..2 * cols], cols, &[11], &mut one).unwrap();
+    /// assert_eq!(one[0], all[1]);
+    /// ```
+    pub fn sample_batch_keyed(
+        &mut self,
+        logits: &[f32],
+        cols: usize,
+        keys: &[u64],
+        out: &mut [u32],
+    ) -> Result<(), Error> {
+        self.run(Input::Logits, logits, cols, out, Some(keys))
+    }
+
+    fn run(
+        &mut self,
+        input: Input,
+        x: &[f32],
+        cols: usize,
+        out: &mut [u32],
+        keys: Option<&[u64]>,
+    ) -> Result<(), Error> {
+        if cols == 0 || x.is_empty() {
+            return Err(Error::EmptyRow);
+        }
+        if x.len() % cols != 0 {
+            return Err(Error::NotMultipleOfCols { len: x.len(), cols });
+        }
+        let rows = x.len() / cols;
+        if out.len() != rows {
+            return Err(Error::LengthMismatch {
+                what: "out",
+                expected: rows,
+                found: out.len(),
+            });
+        }
+        if let Some(keys) = keys {
+            if keys.len() != rows {
+                return Err(Error::LengthMismatch {
+                    what: "keys",
+                    expected: rows,
+                    found: keys.len(),
+                });
+            }
+        }
+        let t = Temperature::new(self.temperature)?;
+        let k = active_kernels();
+        let parallel = rows > 1 && x.len() >= self.parallel_threshold;
+        let base = self.rows;
+        let seed = self.seed;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.resize(rows, 0);
+
+        let result = match (keys, self.method, t) {
+            (Some(keys), Method::SoftmaxRoulette, _) => {
+                let useed = domain_seed(seed, DOMAIN_KEYED_UNIFORM);
+                rows_each(&mut scratch, parallel, |r| {
+                    roulette::row(
+                        k,
+                        input,
+                        &x[r * cols..(r + 1) * cols],
+                        uniform_at(useed, keys[r]),
+                        t,
+                        r,
+                    )
+                })
+            }
+            (Some(keys), _, _) => {
+                let kseed = domain_seed(seed, DOMAIN_KEYED);
+                rows_each(&mut scratch, parallel, |r| {
+                    gumbel_max::row_fused(
+                        k,
+                        input,
+                        &x[r * cols..(r + 1) * cols],
+                        kseed,
+                        keys[r],
+                        t,
+                        r,
+                    )
+                })
+            }
+            (None, Method::SoftmaxRoulette, _) => {
+                let useed = domain_seed(seed, DOMAIN_UNIFORM);
+                rows_each(&mut scratch, parallel, |r| {
+                    roulette::row(
+                        k,
+                        input,
+                        &x[r * cols..(r + 1) * cols],
+                        uniform_at(useed, base + r as u64),
+                        t,
+                        r,
+                    )
+                })
+            }
+            (None, Method::GumbelMaxFused, _) | (None, Method::GumbelMax, Temperature::Greedy) => {
+                let fseed = domain_seed(seed, DOMAIN_FUSED);
+                rows_each(&mut scratch, parallel, |r| {
+                    gumbel_max::row_fused(
+                        k,
+                        input,
+                        &x[r * cols..(r + 1) * cols],
+                        fseed,
+                        base + r as u64,
+                        t,
+                        r,
+                    )
+                })
+            }
+            (None, Method::GumbelMax, Temperature::Positive(_)) => {
+                let n = x.len();
+                let mut noise = std::mem::take(&mut self.noise);
+                let res = match &mut self.ring {
+                    Ring::Local(ring) if n <= ring.capacity() => {
+                        let g = ring.claim(n).expect("n fits the capacity");
+                        ring_rows(k, input, x, g, cols, t, &mut scratch, parallel)
+                    }
+                    Ring::Background(b) if n <= b.with_ring(|r| r.capacity()) => b
+                        .claim_with(n, |g| {
+                            ring_rows(k, input, x, g, cols, t, &mut scratch, parallel)
+                        })
+                        .expect("n fits the capacity"),
+                    ring => {
+                        noise.resize(n, 0.0);
+                        ring.with(|r| r.claim_into(&mut noise));
+                        ring_rows(k, input, x, &noise, cols, t, &mut scratch, parallel)
+                    }
+                };
+                self.noise = noise;
+                res
+            }
+        };
+        if keys.is_none() {
+            self.rows += rows as u64;
+        }
+        if result.is_ok() {
+            out.copy_from_slice(&scratch);
+        }
+        self.scratch = scratch;
+        result
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ring_rows(
+    k: &'static Kernels,
+    input: Input,
+    x: &[f32],
+    g: &[f32],
+    cols: usize,
+    t: Temperature,
+    scratch: &mut [u32],
+    parallel: bool,
+) -> Result<(), Error> {
+    rows_each(scratch, parallel, |r| {
+        let span = r * cols..(r + 1) * cols;
+        gumbel_max::row_with_noise(k, input, &x[span.clone()], &g[span], t, r)
+    })
+}
+
+/// Run `f` for every row (in parallel if asked), writing tokens into `scratch`; the
+/// error of the lowest failing row wins, so errors are deterministic too.
+fn rows_each(
+    scratch: &mut [u32],
+    parallel: bool,
+    f: impl Fn(usize) -> Result<usize, Error> + Sync,
+) -> Result<(), Error> {
+    let step = |(r, o): (usize, &mut u32)| match f(r) {
+        Ok(i) => {
+            *o = i as u32;
+            None
+        }
+        Err(e) => Some((r, e)),
+    };
+    let first_err = if parallel {
+        scratch
+            .par_iter_mut()
+            .enumerate()
+            .with_max_len(1)
+            .filter_map(step)
+            .min_by_key(|(r, _)| *r)
+    } else {
+        scratch
+            .iter_mut()
+            .enumerate()
+            .filter_map(step)
+            .min_by_key(|(r, _)| *r)
+    };
+    match first_err {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    }
+}

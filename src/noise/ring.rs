@@ -1,0 +1,528 @@
+//! [`NoiseRing`]: Gumbel noise generated before the logits exist, handed out once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+
+use rayon::prelude::*;
+
+use crate::simd::{Kernels, active_kernels};
+
+use super::lanes::LaneState;
+
+/// Positions per generation block. Block `b` of a ring seeded with `seed` holds
+/// `fill_gumbel(seed, b, ..)` (block `b` is stream `b`), so the content of every
+/// position is fixed by `(seed, position)` and blocks can be made in any order.
+pub const RING_BLOCK: usize = 8192;
+
+/// Fill `out` with ring positions `start .. start + out.len()` of `seed` (any alignment),
+/// in parallel by block. Returns the number of values generated.
+pub(crate) fn fill_positions(k: &'static Kernels, seed: u64, start: u64, out: &mut [f32]) -> u64 {
+    let n = out.len() as u64;
+    if n == 0 {
+        return 0;
+    }
+    let first_block = start / RING_BLOCK as u64;
+    let lead = (start % RING_BLOCK as u64) as usize;
+    // Split `out` at block boundaries of the position space.
+    let mut pieces: Vec<(u64, usize, &mut [f32])> = Vec::new();
+    let mut rest = out;
+    let mut block = first_block;
+    let mut offset = lead;
+    while !rest.is_empty() {
+        let take = (RING_BLOCK - offset).min(rest.len());
+        let (head, tail) = rest.split_at_mut(take);
+        pieces.push((block, offset, head));
+        rest = tail;
+        block += 1;
+        offset = 0;
+    }
+    let generated: u64 = pieces
+        .into_par_iter()
+        .map(|(block, offset, dst)| {
+            let mut st = LaneState::new(seed, block);
+            if offset == 0 && dst.len() == RING_BLOCK {
+                (k.fill_gumbel)(&mut st, dst);
+                RING_BLOCK as u64
+            } else {
+                let mut tmp = vec![0.0f32; offset + dst.len()];
+                (k.fill_gumbel)(&mut st, &mut tmp);
+                dst.copy_from_slice(&tmp[offset..]);
+                tmp.len() as u64
+            }
+        })
+        .sum();
+    generated
+}
+
+/// A ring buffer of pre-generated standard Gumbel noise.
+///
+/// Noise is made *before* the logits exist — [`refill`](Self::refill) can run while an
+/// inference engine computes its forward pass — so that a sampling step only has to
+/// add and argmax. The contract:
+///
+/// * **Fixed content.** Position `p` always holds the same value for a given seed
+///   (block `p / RING_BLOCK` is `fill_gumbel(seed, block)`), so refills can run in
+///   parallel, in any order, early or late, and every claim sees the same numbers.
+/// * **Never reused.** [`claim`](Self::claim) hands out each position at most once.
+///   A claim that does not fit before the end of the buffer skips the tail (those
+///   positions are discarded, never handed out); a claim larger than what is ready is
+///   generated on the spot; a claim larger than the capacity is served by
+///   [`claim_into`](Self::claim_into) or by a sampler's scratch buffer.
+/// * **Observable cost.** [`generated_on_claim`](Self::generated_on_claim) counts noise
+///   made on the critical path (zero when the ring was full enough).
+///
+/// ```
+/// use gumbel::noise::NoiseRing;
+///
+/// let mut ring = NoiseRing::new(42, 1 << 16);
+/// ring.refill();                       // e.g. during the model's forward pass
+/// assert_eq!(ring.ready(), ring.capacity());
+/// let logits = vec![0.0f32; 1000];
+/// let noise = ring.claim(logits.len()).unwrap();
+/// let token = gumbel::gumbel_max(&logits, noise, 1.0).unwrap();
+/// assert!(token < 1000);
+/// assert_eq!(ring.generated_on_claim(), 0); // nothing was generated while sampling
+/// ```
+#[derive(Debug)]
+pub struct NoiseRing {
+    seed: u64,
+    buf: Vec<f32>,
+    /// Next position to hand out.
+    head: u64,
+    /// Positions `< filled` have been generated (those `>= head` are ready).
+    filled: u64,
+    on_claim: u64,
+    in_refill: u64,
+}
+
+impl NoiseRing {
+    /// A ring of `capacity` values (rounded up to a multiple of [`RING_BLOCK`], at least
+    /// one block), seeded with `seed`. Starts empty: call [`refill`](Self::refill).
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(1, 100);
+    /// assert_eq!(ring.capacity(), gumbel::noise::RING_BLOCK);
+    /// assert_eq!(ring.ready(), 0);
+    /// ```
+    pub fn new(seed: u64, capacity: usize) -> NoiseRing {
+        let cap = capacity.max(1).div_ceil(RING_BLOCK) * RING_BLOCK;
+        NoiseRing {
+            seed,
+            buf: vec![0.0; cap],
+            head: 0,
+            filled: 0,
+            on_claim: 0,
+            in_refill: 0,
+        }
+    }
+
+    /// Capacity in values.
+    ///
+    /// ```
+    /// assert_eq!(gumbel::noise::NoiseRing::new(0, 1 << 20).capacity(), 1 << 20);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The seed.
+    ///
+    /// ```
+    /// assert_eq!(gumbel::noise::NoiseRing::new(9, 1).seed(), 9);
+    /// ```
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Values generated and not yet handed out.
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(0, 1 << 14);
+    /// ring.refill();
+    /// ring.claim(10).unwrap();
+    /// assert_eq!(ring.ready(), (1 << 14) - 10);
+    /// ```
+    pub fn ready(&self) -> usize {
+        (self.filled.saturating_sub(self.head)) as usize
+    }
+
+    /// The next position [`claim`](Self::claim) would hand out (if it does not wrap).
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(0, 1 << 14);
+    /// ring.claim(5).unwrap();
+    /// assert_eq!(ring.position(), 5);
+    /// ```
+    pub fn position(&self) -> u64 {
+        self.head
+    }
+
+    /// Total values generated inside [`claim`](Self::claim) because not enough were
+    /// ready: noise made on the critical path.
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(0, 1 << 14);
+    /// ring.claim(10).unwrap(); // ring was empty: one block made on the spot
+    /// assert_eq!(ring.generated_on_claim(), gumbel::noise::RING_BLOCK as u64);
+    /// ```
+    pub fn generated_on_claim(&self) -> u64 {
+        self.on_claim
+    }
+
+    /// Total values generated by [`refill`](Self::refill) (and a background refiller).
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(0, 1 << 14);
+    /// ring.refill();
+    /// assert_eq!(ring.generated_in_refill(), 1 << 14);
+    /// ```
+    pub fn generated_in_refill(&self) -> u64 {
+        self.in_refill
+    }
+
+    fn nblocks(&self) -> u64 {
+        (self.buf.len() / RING_BLOCK) as u64
+    }
+
+    /// One past the last position that may be generated now without overwriting
+    /// unconsumed noise.
+    fn limit(&self) -> u64 {
+        (self.head / RING_BLOCK as u64 + self.nblocks()) * RING_BLOCK as u64
+    }
+
+    /// Generate whole blocks covering positions `[filled, upto)` (`upto <= limit`).
+    fn generate(&mut self, upto: u64, k: &'static Kernels) -> u64 {
+        let bl = RING_BLOCK as u64;
+        let first = self.filled / bl;
+        let end = upto.div_ceil(bl);
+        if end <= first {
+            return 0;
+        }
+        let nb = self.nblocks();
+        let seed = self.seed;
+        self.buf
+            .par_chunks_mut(RING_BLOCK)
+            .enumerate()
+            .for_each(|(slot, dst)| {
+                // the block in [first, end) that lives in this slot, if any
+                let slot = slot as u64;
+                let b = first + (slot + nb - first % nb) % nb;
+                if b < end {
+                    let mut st = LaneState::new(seed, b);
+                    (k.fill_gumbel)(&mut st, dst);
+                }
+            });
+        let made = (end - first) * bl;
+        self.filled = end * bl;
+        made
+    }
+
+    /// Top up every consumed position: afterwards [`ready`](Self::ready) is the whole
+    /// capacity (less the part of the current block already handed out). Parallel
+    /// across blocks on the rayon pool. Call it off the critical path.
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(3, 1 << 15);
+    /// ring.refill();
+    /// assert_eq!(ring.ready(), 1 << 15);
+    /// ```
+    pub fn refill(&mut self) {
+        let k = active_kernels();
+        let limit = self.limit();
+        self.in_refill += self.generate(limit, k);
+    }
+
+    /// Hand out the next `n` values, contiguous and never handed out before.
+    ///
+    /// If the request would run past the end of the buffer, the positions up to the end
+    /// are skipped (discarded) and the claim starts at the beginning. Whatever is not
+    /// ready is generated now (counted by [`generated_on_claim`](Self::generated_on_claim)).
+    ///
+    /// # Errors
+    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `n > capacity()`:
+    /// use [`claim_into`](Self::claim_into) for that.
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(7, 1 << 14);
+    /// let a = ring.claim(100).unwrap().to_vec();
+    /// let b = ring.claim(100).unwrap().to_vec();
+    /// assert_ne!(a, b);
+    /// assert!(ring.claim(1 << 20).is_err());
+    /// ```
+    pub fn claim(&mut self, n: usize) -> Result<&[f32], crate::Error> {
+        let cap = self.buf.len();
+        if n > cap {
+            return Err(crate::Error::LengthMismatch {
+                what: "ring claim (at most the capacity)",
+                expected: cap,
+                found: n,
+            });
+        }
+        let k = active_kernels();
+        let mut slot = (self.head % cap as u64) as usize;
+        if slot + n > cap {
+            self.head += (cap - slot) as u64;
+            slot = 0;
+            self.filled = self.filled.max(self.head);
+        }
+        let end = self.head + n as u64;
+        if self.filled < end {
+            self.on_claim += self.generate(end, k);
+        }
+        self.head = end;
+        Ok(&self.buf[slot..slot + n])
+    }
+
+    /// Copy the next `out.len()` values into `out`, any length: ready values come from
+    /// the ring, the rest is generated straight into `out` from the same positions.
+    /// Handed-out positions are never reused.
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(7, 1 << 14);
+    /// let mut big = vec![0.0f32; 1 << 16];
+    /// ring.claim_into(&mut big);
+    /// assert!(big.iter().all(|g| g.is_finite()));
+    /// assert_eq!(ring.position(), 1 << 16);
+    /// ```
+    pub fn claim_into(&mut self, out: &mut [f32]) {
+        let cap = self.buf.len();
+        if out.len() <= cap {
+            let src = self.claim(out.len()).expect("fits the capacity");
+            out.copy_from_slice(src);
+            return;
+        }
+        let k = active_kernels();
+        let start = self.head;
+        self.on_claim += fill_positions(k, self.seed, start, out);
+        self.head += out.len() as u64;
+        // everything before the new head is spent; the ring restarts filling there
+        self.filled = self.filled.max(self.head);
+    }
+
+    /// Continue handing out at `position` (if it is ahead): positions before it are
+    /// skipped, never handed out. Used to continue a sequence in a new ring without
+    /// reusing noise.
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(7, 1 << 14);
+    /// ring.skip_to(1000);
+    /// assert_eq!(ring.position(), 1000);
+    /// assert_eq!(ring.ready(), 0);
+    /// ```
+    pub fn skip_to(&mut self, position: u64) {
+        if position > self.head {
+            self.head = position;
+            self.filled = self.filled.max(position);
+        }
+    }
+
+    /// Move the ring to a background thread that keeps it full; see [`BackgroundRing`].
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(1, 1 << 15).into_background();
+    /// ring.wait_full();
+    /// assert_eq!(ring.ready(), 1 << 15);
+    /// ```
+    pub fn into_background(self) -> BackgroundRing {
+        BackgroundRing::new(self)
+    }
+}
+
+struct Shared {
+    ring: Mutex<NoiseRing>,
+    changed: Condvar,
+    stop: AtomicBool,
+}
+
+/// A [`NoiseRing`] kept full by a background thread.
+///
+/// The refiller generates one block at a time *outside* the lock and then installs it,
+/// so a claim never waits for more than a block copy. If a claim needs noise the
+/// refiller has not installed yet, the claim generates it itself (identical content:
+/// positions are fixed by the seed), and the refiller drops its copy. Dropping the
+/// `BackgroundRing` stops and joins the thread.
+///
+/// ```
+/// let ring = gumbel::noise::NoiseRing::new(5, 1 << 15).into_background();
+/// ring.wait_full();
+/// let before = ring.generated_on_claim();
+/// let token = ring.claim_with(1000, |noise| gumbel::gumbel_max(&vec![0.0; 1000], noise, 1.0)).unwrap().unwrap();
+/// assert!(token < 1000);
+/// assert_eq!(ring.generated_on_claim(), before);
+/// ```
+pub struct BackgroundRing {
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for BackgroundRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackgroundRing")
+            .field("ring", &*self.lock())
+            .finish()
+    }
+}
+
+impl BackgroundRing {
+    fn new(ring: NoiseRing) -> BackgroundRing {
+        let shared = Arc::new(Shared {
+            ring: Mutex::new(ring),
+            changed: Condvar::new(),
+            stop: AtomicBool::new(false),
+        });
+        let k = active_kernels();
+        let worker = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("gumbel-noise-refill".into())
+            .spawn(move || refill_loop(&worker, k))
+            .expect("spawn the noise refill thread");
+        BackgroundRing {
+            shared,
+            thread: Some(thread),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, NoiseRing> {
+        self.shared.ring.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Claim `n` values and pass them to `f` while the ring is locked (the refiller
+    /// waits meanwhile); wakes the refiller afterwards.
+    ///
+    /// # Errors
+    /// As [`NoiseRing::claim`].
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
+    /// let sum: f32 = ring.claim_with(16, |g| g.iter().sum()).unwrap();
+    /// assert!(sum.is_finite());
+    /// ```
+    pub fn claim_with<R>(&self, n: usize, f: impl FnOnce(&[f32]) -> R) -> Result<R, crate::Error> {
+        let r = {
+            let mut ring = self.lock();
+            let noise = ring.claim(n)?;
+            f(noise)
+        };
+        self.shared.changed.notify_all();
+        Ok(r)
+    }
+
+    /// Run `f` on the locked ring (for `claim_into`, statistics, a synchronous refill).
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
+    /// let cap = ring.with_ring(|r| r.capacity());
+    /// assert_eq!(cap, 1 << 14);
+    /// ```
+    pub fn with_ring<R>(&self, f: impl FnOnce(&mut NoiseRing) -> R) -> R {
+        let r = f(&mut self.lock());
+        self.shared.changed.notify_all();
+        r
+    }
+
+    /// Values ready now.
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
+    /// ring.wait_full();
+    /// assert_eq!(ring.ready(), 1 << 14);
+    /// ```
+    pub fn ready(&self) -> usize {
+        self.lock().ready()
+    }
+
+    /// Values generated on the claiming thread because the refiller was behind.
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
+    /// ring.wait_full();
+    /// assert_eq!(ring.generated_on_claim(), 0);
+    /// ```
+    pub fn generated_on_claim(&self) -> u64 {
+        self.lock().generated_on_claim()
+    }
+
+    /// Stop the refiller and take the ring back.
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
+    /// ring.wait_full();
+    /// let ring = ring.into_inner();
+    /// assert_eq!(ring.ready(), 1 << 14);
+    /// ```
+    pub fn into_inner(mut self) -> NoiseRing {
+        self.stop();
+        let shared = Arc::clone(&self.shared);
+        drop(self);
+        match Arc::try_unwrap(shared) {
+            Ok(s) => s.ring.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Err(_) => unreachable!("the refill thread has been joined"),
+        }
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        self.shared.changed.notify_all();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// Block until the ring is full (every consumed block regenerated).
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
+    /// ring.wait_full();
+    /// assert_eq!(ring.ready(), ring.with_ring(|r| r.capacity()));
+    /// ```
+    pub fn wait_full(&self) {
+        let mut ring = self.lock();
+        while ring.filled < ring.limit() {
+            ring = self
+                .shared
+                .changed
+                .wait(ring)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
+}
+
+fn refill_loop(shared: &Shared, k: &'static Kernels) {
+    let mut tmp = vec![0.0f32; RING_BLOCK];
+    loop {
+        // find the next block to make, or sleep until a claim frees space
+        let (seed, block) = {
+            let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if shared.stop.load(Ordering::Acquire) {
+                    return;
+                }
+                if ring.filled < ring.limit() {
+                    break;
+                }
+                ring = shared.changed.wait(ring).unwrap_or_else(|e| e.into_inner());
+            }
+            (ring.seed, ring.filled / RING_BLOCK as u64)
+        };
+        let mut st = LaneState::new(seed, block);
+        (k.fill_gumbel)(&mut st, &mut tmp);
+        let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
+        // install only if nobody made this block meanwhile and it still fits
+        let start = block * RING_BLOCK as u64;
+        if ring.filled / RING_BLOCK as u64 == block && start < ring.limit() {
+            let slot = (block % ring.nblocks()) as usize * RING_BLOCK;
+            ring.buf[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
+            ring.filled = start + RING_BLOCK as u64;
+            ring.in_refill += RING_BLOCK as u64;
+            drop(ring);
+            shared.changed.notify_all();
+        }
+    }
+}
+
+impl Drop for BackgroundRing {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

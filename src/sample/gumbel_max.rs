@@ -1,0 +1,119 @@
+//! Gumbel-max sampling: `argmax_i (x_i / T + g_i)`.
+
+use crate::error::Error;
+use crate::noise::lanes::LaneState;
+use crate::simd::{Input, Kernels, active_kernels};
+
+use super::{Temperature, finish, greedy, scale};
+
+/// One row with noise from a slice (validated lengths, any ISA).
+pub(crate) fn row_with_noise(
+    k: &Kernels,
+    input: Input,
+    x: &[f32],
+    noise: &[f32],
+    t: Temperature,
+    row: usize,
+) -> Result<usize, Error> {
+    match t {
+        Temperature::Greedy => greedy(k, input, x, row),
+        Temperature::Positive(t) => finish(
+            (k.argmax_noise)(input, x, noise, scale(t)),
+            input,
+            x,
+            Some(noise),
+            row,
+        ),
+    }
+}
+
+/// One row with noise generated in registers from `(seed, stream)`.
+pub(crate) fn row_fused(
+    k: &Kernels,
+    input: Input,
+    x: &[f32],
+    seed: u64,
+    stream: u64,
+    t: Temperature,
+    row: usize,
+) -> Result<usize, Error> {
+    match t {
+        Temperature::Greedy => greedy(k, input, x, row),
+        Temperature::Positive(t) => {
+            let st = LaneState::new(seed, stream);
+            finish(
+                (k.argmax_fused)(input, x, &st, scale(t)),
+                input,
+                x,
+                None,
+                row,
+            )
+        }
+    }
+}
+
+fn check(x: &[f32], noise: &[f32]) -> Result<(), Error> {
+    if x.is_empty() {
+        return Err(Error::EmptyRow);
+    }
+    if noise.len() != x.len() {
+        return Err(Error::LengthMismatch {
+            what: "noise",
+            expected: x.len(),
+            found: noise.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Gumbel-max sample of one row: `argmax_i (x_i / T + g_i)` in one fused pass.
+///
+/// With `g` i.i.d. standard Gumbel, the result is distributed exactly as
+/// `softmax(x / T)`: `P(i) = e^{x_i/T} / Σ_j e^{x_j/T}`. No softmax, no normalisation,
+/// and the noise can be made before the logits exist (see
+/// [`NoiseRing`](crate::noise::NoiseRing)).
+///
+/// * `temperature`: finite and `> 0`, or exactly `0` for greedy argmax (then `noise` is
+///   only length-checked). The kernel computes `x + T·g` for `T ≤ 1` and `x/T + g` for
+///   `T > 1` — the same argmax, and no finite input overflows; at `T = 1` the score is
+///   exactly `x + g` on every ISA.
+/// * `-inf` logits are masked: never returned.
+/// * Ties go to the lowest index, on every ISA.
+///
+/// # Errors
+/// [`Error::EmptyRow`], [`Error::LengthMismatch`] (`noise.len() != logits.len()`),
+/// [`Error::InvalidTemperature`], [`Error::InvalidLogit`] (NaN or `+inf`, with its
+/// column), [`Error::InvalidNoise`] (non-finite noise), [`Error::AllMasked`].
+///
+/// ```
+/// let logits = [1.0f32, 3.0, f32::NEG_INFINITY, 2.0];
+/// let mut noise = [0.0f32; 4];
+/// gumbel::noise::fill_gumbel(1, 0, &mut noise);
+/// let i = gumbel::gumbel_max(&logits, &noise, 1.0).unwrap();
+/// assert_ne!(i, 2); // masked
+/// assert_eq!(gumbel::gumbel_max(&logits, &noise, 0.0).unwrap(), 1); // greedy
+/// ```
+pub fn gumbel_max(logits: &[f32], noise: &[f32], temperature: f32) -> Result<usize, Error> {
+    check(logits, noise)?;
+    let t = Temperature::new(temperature)?;
+    row_with_noise(active_kernels(), Input::Logits, logits, noise, t, 0)
+}
+
+/// Gumbel-max sample from unnormalised probabilities `α` (weights): the kernel reads
+/// `ln α_i`, so the result is distributed as `α_i^{1/T} / Σ_j α_j^{1/T}`.
+///
+/// Zero weights are masked; negative, NaN or `+inf` weights are errors
+/// ([`Error::InvalidProbability`]). Otherwise as [`gumbel_max`].
+///
+/// ```
+/// let probs = [0.2f32, 0.0, 0.8];
+/// let mut noise = [0.0f32; 3];
+/// gumbel::noise::fill_gumbel(3, 0, &mut noise);
+/// let i = gumbel::gumbel_max_probs(&probs, &noise, 1.0).unwrap();
+/// assert_ne!(i, 1);
+/// ```
+pub fn gumbel_max_probs(probs: &[f32], noise: &[f32], temperature: f32) -> Result<usize, Error> {
+    check(probs, noise)?;
+    let t = Temperature::new(temperature)?;
+    row_with_noise(active_kernels(), Input::Probs, probs, noise, t, 0)
+}

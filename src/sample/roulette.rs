@@ -1,0 +1,92 @@
+//! Softmax + roulette wheel: one uniform and an inverse-CDF scan.
+
+use crate::error::Error;
+use crate::simd::{Input, Kernels, active_kernels};
+
+use super::{Temperature, greedy, invalid_entry};
+
+/// One validated row, any ISA: max pass, exp-sum pass, scan pass.
+pub(crate) fn row(
+    k: &Kernels,
+    input: Input,
+    x: &[f32],
+    u: f64,
+    t: Temperature,
+    row: usize,
+) -> Result<usize, Error> {
+    let t = match t {
+        Temperature::Greedy => return greedy(k, input, x, row),
+        Temperature::Positive(t) => t,
+    };
+    let (m, bad) = (k.max)(input, x);
+    if bad {
+        return Err(invalid_entry(input, x, row).expect("the kernel flagged an invalid entry"));
+    }
+    if m == f32::NEG_INFINITY {
+        return Err(Error::AllMasked { row });
+    }
+    // 1/T overflows only for subnormal T: clamp, the distribution is one-hot on the max
+    // (split evenly between tied maxima) either way.
+    let s = (1.0 / t).min(f32::MAX);
+    let total = (k.exp_sum)(input, x, m, s);
+    let i = (k.roulette_scan)(input, x, m, s, u * total);
+    debug_assert!(i < x.len());
+    Ok(i)
+}
+
+fn check(x: &[f32], u: f64) -> Result<(), Error> {
+    if x.is_empty() {
+        return Err(Error::EmptyRow);
+    }
+    if !(u > 0.0 && u < 1.0) {
+        return Err(Error::InvalidUniform(u));
+    }
+    Ok(())
+}
+
+/// Softmax + roulette-wheel sample of one row: the first `i` with
+/// `Σ_{j ≤ i} p_j ≥ u`, where `p = softmax(x / T)`.
+///
+/// Three SIMD passes and no allocation: the maximum `m` (validating the row), the sum
+/// `Σ e^{(x_j − m)/T}` accumulated in f64 block by block (accurate over 256k entries),
+/// and a scan that replays the same block sums to find the block where the running sum
+/// crosses `u·Σ`, then walks that block element by element.
+///
+/// * `u` must lie strictly inside (0, 1).
+/// * `temperature`: finite and `> 0`, or exactly `0` for greedy argmax (then `u` is
+///   only range-checked).
+/// * Never returns a masked (`-inf`) entry, nor one whose weight underflows to 0; if
+///   rounding leaves the running sum a hair below `u·Σ` at the end, the last entry of
+///   positive weight is returned, never an index out of range.
+///
+/// # Errors
+/// [`Error::EmptyRow`], [`Error::InvalidUniform`], [`Error::InvalidTemperature`],
+/// [`Error::InvalidLogit`], [`Error::AllMasked`].
+///
+/// ```
+/// let logits = [0.0f32, 0.0, f32::NEG_INFINITY, 0.0];
+/// assert_eq!(gumbel::softmax_roulette(&logits, 0.1, 1.0).unwrap(), 0);
+/// assert_eq!(gumbel::softmax_roulette(&logits, 0.5, 1.0).unwrap(), 1);
+/// assert_eq!(gumbel::softmax_roulette(&logits, 0.9, 1.0).unwrap(), 3);
+/// ```
+pub fn softmax_roulette(logits: &[f32], u: f64, temperature: f32) -> Result<usize, Error> {
+    check(logits, u)?;
+    let t = Temperature::new(temperature)?;
+    row(active_kernels(), Input::Logits, logits, u, t, 0)
+}
+
+/// Roulette-wheel sample from unnormalised probabilities `α`: distributed as
+/// `α_i^{1/T} / Σ_j α_j^{1/T}`. Zero weights are masked; negative, NaN or `+inf`
+/// weights are errors ([`Error::InvalidProbability`]). Otherwise as
+/// [`softmax_roulette`].
+///
+/// ```
+/// let probs = [1.0f32, 0.0, 3.0];
+/// assert_eq!(gumbel::softmax_roulette_probs(&probs, 0.2, 1.0).unwrap(), 0);
+/// assert_eq!(gumbel::softmax_roulette_probs(&probs, 0.3, 1.0).unwrap(), 2);
+/// ```
+pub fn softmax_roulette_probs(probs: &[f32], u: f64, temperature: f32) -> Result<usize, Error> {
+    check(probs, u)?;
+    let t = Temperature::new(temperature)?;
+    row(active_kernels(), Input::Probs, probs, u, t, 0)
+}
