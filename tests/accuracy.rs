@@ -14,7 +14,12 @@ const CHUNK: u32 = 1 << 16;
 /// Max ulp error (and the input where it occurs) of `f` on every ISA against
 /// `reference`, over the bit patterns `[lo, hi)`. The reference is evaluated once per
 /// input and every ISA's output compared with it.
-fn sweep(lo: u32, hi: u32, f: fn(&[f32], &mut [f32]), reference: fn(f64) -> f64) -> Vec<(Isa, f64, f32)> {
+fn sweep(
+    lo: u32,
+    hi: u32,
+    f: fn(&[f32], &mut [f32]),
+    reference: fn(f64) -> f64,
+) -> Vec<(Isa, f64, f32)> {
     let isas = common::isas();
     let chunks: Vec<u32> = (lo..hi).step_by(CHUNK as usize).collect();
     let worst = chunks
@@ -44,9 +49,17 @@ fn sweep(lo: u32, hi: u32, f: fn(&[f32], &mut [f32]), reference: fn(f64) -> f64)
         })
         .reduce(
             || vec![(0.0, 0.0); isas.len()],
-            |a, b| a.iter().zip(&b).map(|(x, y)| if y.0 > x.0 { *y } else { *x }).collect(),
+            |a, b| {
+                a.iter()
+                    .zip(&b)
+                    .map(|(x, y)| if y.0 > x.0 { *y } else { *x })
+                    .collect()
+            },
         );
-    isas.into_iter().zip(worst).map(|(i, (e, x))| (i, e, x)).collect()
+    isas.into_iter()
+        .zip(worst)
+        .map(|(i, (e, x))| (i, e, x))
+        .collect()
 }
 
 #[test]
@@ -55,19 +68,34 @@ fn ln_within_1_ulp_on_every_positive_finite_f32() {
     for (isa, err, at) in sweep(1, 0x7f80_0000, simd::ln, f64::ln) {
         println!("ln  [{isa:>8}] max error {err:.4} ulp at x = {at:e}");
         assert!(err <= 1.0, "{isa}: ln error {err} ulp at {at:e}");
-        assert!(err > 0.0, "{isa}: an error of exactly 0 means the sweep compared nothing");
+        assert!(
+            err > 0.0,
+            "{isa}: an error of exactly 0 means the sweep compared nothing"
+        );
     }
 }
 
 #[test]
 fn ln_special_values_are_exact() {
-    let x = [0.0f32, -0.0, -1.0, f32::NEG_INFINITY, f32::INFINITY, f32::NAN, 1.0, -f32::MIN_POSITIVE];
+    let x = [
+        0.0f32,
+        -0.0,
+        -1.0,
+        f32::NEG_INFINITY,
+        f32::INFINITY,
+        f32::NAN,
+        1.0,
+        -f32::MIN_POSITIVE,
+    ];
     for isa in common::isas() {
         let mut y = [0.0f32; 8];
         simd::with_isa(isa, || simd::ln(&x, &mut y)).unwrap();
         assert_eq!(y[0], f32::NEG_INFINITY, "{isa}: ln(+0)");
         assert_eq!(y[1], f32::NEG_INFINITY, "{isa}: ln(-0)");
-        assert!(y[2].is_nan() && y[3].is_nan() && y[5].is_nan() && y[7].is_nan(), "{isa}: NaN cases");
+        assert!(
+            y[2].is_nan() && y[3].is_nan() && y[5].is_nan() && y[7].is_nan(),
+            "{isa}: NaN cases"
+        );
         assert_eq!(y[4], f32::INFINITY, "{isa}: ln(+inf)");
         assert_eq!(y[6].to_bits(), 0, "{isa}: ln(1) = +0");
     }
@@ -82,13 +110,26 @@ fn exp_within_2_ulp_on_minus_104_to_89() {
         let (err, at) = if e1 >= e2 { (e1, a1) } else { (e2, a2) };
         println!("exp [{isa:>8}] max error {err:.4} ulp at x = {at:e}");
         assert!(err <= 2.0, "{isa}: exp error {err} ulp at {at:e}");
-        assert!(err > 0.0, "{isa}: an error of exactly 0 means the sweep compared nothing");
+        assert!(
+            err > 0.0,
+            "{isa}: an error of exactly 0 means the sweep compared nothing"
+        );
     }
 }
 
 #[test]
 fn exp_special_values_are_exact() {
-    let x = [0.0f32, -0.0, f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 89.0, -104.0, 1000.0, -1000.0];
+    let x = [
+        0.0f32,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        89.0,
+        -104.0,
+        1000.0,
+        -1000.0,
+    ];
     for isa in common::isas() {
         let mut y = [0.0f32; 9];
         simd::with_isa(isa, || simd::exp(&x, &mut y)).unwrap();
@@ -98,7 +139,10 @@ fn exp_special_values_are_exact() {
         assert_eq!(y[3].to_bits(), 0, "{isa}: exp(-inf) = +0");
         assert!(y[4].is_nan(), "{isa}: exp(NaN)");
         assert_eq!(y[5], f32::INFINITY, "{isa}: exp(89) overflows");
-        assert_eq!(y[6], 0.0, "{isa}: exp(-104) underflows to 0 (true value 6.8e-46 < 2^-150)");
+        assert_eq!(
+            y[6], 0.0,
+            "{isa}: exp(-104) underflows to 0 (true value 6.8e-46 < 2^-150)"
+        );
         assert_eq!(y[7], f32::INFINITY, "{isa}: exp(1000)");
         assert_eq!(y[8], 0.0, "{isa}: exp(-1000)");
     }
@@ -117,7 +161,10 @@ fn all_isas_agree_closely_on_ln_of_random_lengths() {
                 let mut y = vec![0.0f32; len];
                 simd::with_isa(isa, || simd::ln(x, &mut y)).unwrap();
                 for (a, b) in y.iter().zip(&reference) {
-                    assert!((a - b).abs() <= 2.0 * f32::EPSILON * b.abs().max(1.0), "{isa} len {len}");
+                    assert!(
+                        (a - b).abs() <= 2.0 * f32::EPSILON * b.abs().max(1.0),
+                        "{isa} len {len}"
+                    );
                 }
             }
         }

@@ -23,8 +23,12 @@ fn gumbel_f64(b: u32) -> f64 {
 fn every_lane_is_bit_identical_to_its_rand_xoshiro_generator() {
     const STEPS: usize = 100_000;
     for (seed, stream) in [(0u64, 0u64), (42, 7), (u64::MAX, 1 << 40)] {
-        let mut gens: Vec<_> = (0..LANES).map(|l| noise::lane_generator(seed, stream, l)).collect();
-        let expect: Vec<u32> = (0..STEPS).flat_map(|_| gens.iter_mut().map(|g| g.next_u32()).collect::<Vec<_>>()).collect();
+        let mut gens: Vec<_> = (0..LANES)
+            .map(|l| noise::lane_generator(seed, stream, l))
+            .collect();
+        let expect: Vec<u32> = (0..STEPS)
+            .flat_map(|_| gens.iter_mut().map(|g| g.next_u32()).collect::<Vec<_>>())
+            .collect();
         for isa in common::isas() {
             // odd length: exercises the tail of the last step too
             let mut got = vec![0u32; STEPS * LANES - 5];
@@ -115,11 +119,16 @@ fn bits_to_gumbel_exhaustive_all_2_pow_32_inputs() {
                 .collect()
         });
     for (isa, (err, at, lo, hi, nonfinite)) in isas.iter().zip(stats) {
-        println!("gumbel_from_bits [{isa:>8}] max |error| {err:.3e} at bits {at:#010x}; range [{lo}, {hi}]");
+        println!(
+            "gumbel_from_bits [{isa:>8}] max |error| {err:.3e} at bits {at:#010x}; range [{lo}, {hi}]"
+        );
         assert!(!nonfinite, "{isa}: produced a non-finite value");
         assert!(err <= 2e-6, "{isa}: error {err:e} at bits {at:#x}");
         assert!(err > 0.0, "{isa}: zero error means nothing was compared");
-        assert!(lo <= -3.1 && hi >= 22.0, "{isa}: range [{lo}, {hi}] narrower than [-3.1, 22.0]");
+        assert!(
+            lo <= -3.1 && hi >= 22.0,
+            "{isa}: range [{lo}, {hi}] narrower than [-3.1, 22.0]"
+        );
     }
 }
 

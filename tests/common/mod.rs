@@ -11,7 +11,10 @@ pub fn isas() -> Vec<Isa> {
     if let Ok(req) = std::env::var("GUMBEL_REQUIRE_ISAS") {
         for name in req.split(',').filter(|s| !s.trim().is_empty()) {
             let isa: Isa = name.parse().unwrap();
-            assert!(isa.is_available(), "GUMBEL_REQUIRE_ISAS names {isa}, which this CPU lacks");
+            assert!(
+                isa.is_available(),
+                "GUMBEL_REQUIRE_ISAS names {isa}, which this CPU lacks"
+            );
         }
     }
     Isa::available().collect()
@@ -22,11 +25,21 @@ pub fn isas() -> Vec<Isa> {
 /// infinite.
 pub fn ulp_error(y: f32, r: f64) -> f64 {
     if r.is_nan() || y.is_nan() {
-        return if r.is_nan() && y.is_nan() { 0.0 } else { f64::INFINITY };
+        return if r.is_nan() && y.is_nan() {
+            0.0
+        } else {
+            f64::INFINITY
+        };
     }
     let rf = r as f32; // reference rounded to f32 (may overflow to inf)
     if r.is_infinite() || rf.is_infinite() {
-        return if y == rf { 0.0 } else if y.is_infinite() { f64::INFINITY } else { ((y as f64) - r).abs() / ulp_at(f32::MAX as f64) };
+        return if y == rf {
+            0.0
+        } else if y.is_infinite() {
+            f64::INFINITY
+        } else {
+            ((y as f64) - r).abs() / ulp_at(f32::MAX as f64)
+        };
     }
     if y.is_infinite() {
         return f64::INFINITY;
