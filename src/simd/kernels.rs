@@ -200,12 +200,16 @@ impl<V: Vector, const G: usize> Lanes<V, G> {
         debug_assert_eq!(G * V::LANES, NOISE_LANES);
         // SAFETY: each row of `st.s` has 16 words; group `g` reads `LANES` of them
         // starting at `g * LANES < 16`.
+        // (explicit loops, not `array::from_fn`: closures from core are compiled without
+        // the entry function's target features and would turn intrinsics into calls)
         unsafe {
-            Lanes {
-                s: core::array::from_fn(|g| {
-                    core::array::from_fn(|w| V::bits_load(st.s[w].as_ptr().add(g * V::LANES)))
-                }),
+            let mut s = [[V::bits_splat(0); 4]; G];
+            for (g, sg) in s.iter_mut().enumerate() {
+                for (w, sw) in sg.iter_mut().enumerate() {
+                    *sw = V::bits_load(st.s[w].as_ptr().add(g * V::LANES));
+                }
             }
+            Lanes { s }
         }
     }
     /// # Safety
@@ -227,9 +231,10 @@ impl<V: Vector, const G: usize> Lanes<V, G> {
     pub(crate) unsafe fn next(&mut self) -> [V::Bits; G] {
         // SAFETY: caller contract (ISA available); integer arithmetic only.
         unsafe {
-            core::array::from_fn(|g| {
-                let [s0, s1, s2, s3] = self.s[g];
-                let out = V::bits_add(V::bits_rotl::<7>(V::bits_add(s0, s3)), s0);
+            let mut out = [V::bits_splat(0); G];
+            for (o, sg) in out.iter_mut().zip(self.s.iter_mut()) {
+                let [s0, s1, s2, s3] = *sg;
+                *o = V::bits_add(V::bits_rotl::<7>(V::bits_add(s0, s3)), s0);
                 let t = V::bits_shl::<9>(s1);
                 let s2 = V::bits_xor(s2, s0);
                 let s3 = V::bits_xor(s3, s1);
@@ -237,9 +242,9 @@ impl<V: Vector, const G: usize> Lanes<V, G> {
                 let s0 = V::bits_xor(s0, s3);
                 let s2 = V::bits_xor(s2, t);
                 let s3 = V::bits_rotl::<11>(s3);
-                self.s[g] = [s0, s1, s2, s3];
-                out
-            })
+                *sg = [s0, s1, s2, s3];
+            }
+            out
         }
     }
 }
@@ -292,19 +297,43 @@ impl<V: Vector, X: Values<V>, const G: usize> Values<V> for Fused<V, X, G> {
     }
 }
 
-/// Tree reduction of `BV` vectors with `f`.
+/// Tree maximum of `BV` vectors. (Closure-free on purpose: closures are compiled
+/// without the entry function's target features, so intrinsics in them become calls.)
 #[inline(always)]
-unsafe fn tree<V: Vector, const BV: usize>(mut v: [V; BV], f: impl Fn(V, V) -> V) -> V {
+unsafe fn tree_max<V: Vector, const BV: usize>(mut v: [V; BV]) -> V {
     let mut n = BV;
-    while n > 1 {
-        let h = n / 2;
-        for j in 0..h {
-            v[j] = f(v[j], v[j + h]);
+    // SAFETY: caller contract (ISA available).
+    unsafe {
+        while n > 1 {
+            let h = n / 2;
+            for j in 0..h {
+                v[j] = v[j].max(v[j + h]);
+            }
+            if n % 2 == 1 {
+                v[0] = v[0].max(v[n - 1]);
+            }
+            n = h;
         }
-        if n % 2 == 1 {
-            v[0] = f(v[0], v[n - 1]);
+    }
+    v[0]
+}
+
+/// Tree sum of `BV` vectors, in a fixed order.
+#[inline(always)]
+unsafe fn tree_sum<V: Vector, const BV: usize>(mut v: [V; BV]) -> V {
+    let mut n = BV;
+    // SAFETY: caller contract (ISA available).
+    unsafe {
+        while n > 1 {
+            let h = n / 2;
+            for j in 0..h {
+                v[j] = v[j].add(v[j + h]);
+            }
+            if n % 2 == 1 {
+                v[0] = v[0].add(v[n - 1]);
+            }
+            n = h;
         }
-        n = h;
     }
     v[0]
 }
@@ -331,12 +360,13 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
         let mut bad = V::mask_none();
         let mut i = 0;
         while i + BLOCK <= n {
-            let vs: [V; BV] = core::array::from_fn(|j| {
-                let (v, b) = src.full(i + j * V::LANES);
+            let mut vs = [V::splat(0.0); BV];
+            for (j, v) in vs.iter_mut().enumerate() {
+                let (x, b) = src.full(i + j * V::LANES);
                 bad = V::mask_or(bad, b);
-                v
-            });
-            let m = tree(vs, |a, b| a.max(b));
+                *v = x;
+            }
+            let m = tree_max(vs);
             if V::mask_any(m.gt(V::splat(best))) {
                 for (j, v) in vs.iter().enumerate() {
                     v.store(buf.as_mut_ptr().add(j * V::LANES));
@@ -408,7 +438,7 @@ pub(crate) unsafe fn max<V: Vector, S: Values<V>, const BV: usize>(
             acc[0] = acc[0].max(v);
             i += V::LANES;
         }
-        (tree(acc, |a, b| a.max(b)).reduce_max(), V::mask_any(bad))
+        (tree_max(acc).reduce_max(), V::mask_any(bad))
     }
 }
 
@@ -432,7 +462,8 @@ unsafe fn block_exps<V: Vector, S: Values<V>, const BV: usize>(
 ) -> ([V; BV], f64) {
     // SAFETY: caller contract; loads stay inside `[0, n)` (partial pads past `n`).
     unsafe {
-        let es: [V; BV] = core::array::from_fn(|j| {
+        let mut es = [V::splat(0.0); BV];
+        for (j, ej) in es.iter_mut().enumerate() {
             let e = i + j * V::LANES;
             let x = if e + V::LANES <= n {
                 src.full(e).0
@@ -441,9 +472,9 @@ unsafe fn block_exps<V: Vector, S: Values<V>, const BV: usize>(
             } else {
                 V::splat(f32::NEG_INFINITY)
             };
-            shifted_exp(x, m, s)
-        });
-        let sum = tree(es, |a, b| a.add(b)).reduce_sum_f64();
+            *ej = shifted_exp(x, m, s);
+        }
+        let sum = tree_sum(es).reduce_sum_f64();
         (es, sum)
     }
 }
@@ -524,23 +555,51 @@ pub(crate) unsafe fn roulette_scan<V: Vector, S: Values<V>, const BV: usize>(
     last_nonzero
 }
 
-/// Apply `f` to every element of `x`, writing `y` (same length).
+/// An element-wise operation, as a type rather than a closure (closures are compiled
+/// without the entry function's target features).
+pub(crate) trait MapOp {
+    /// # Safety
+    /// `V`'s ISA is available.
+    unsafe fn apply<V: Vector>(x: V) -> V;
+}
+
+/// `ln`, subnormals included.
+pub(crate) struct LnOp;
+impl MapOp for LnOp {
+    #[inline(always)]
+    unsafe fn apply<V: Vector>(x: V) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe { math::ln::<V, true>(x) }
+    }
+}
+
+/// `exp`.
+pub(crate) struct ExpOp;
+impl MapOp for ExpOp {
+    #[inline(always)]
+    unsafe fn apply<V: Vector>(x: V) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe { math::exp(x) }
+    }
+}
+
+/// Apply `F` to every element of `x`, writing `y` (same length).
 ///
 /// # Safety
 /// `V`'s ISA is available; `y.len() == x.len()`.
 #[inline(always)]
-pub(crate) unsafe fn map<V: Vector>(x: &[f32], y: &mut [f32], f: impl Fn(V) -> V) {
+pub(crate) unsafe fn map<V: Vector, F: MapOp>(x: &[f32], y: &mut [f32]) {
     let n = x.len();
     let mut i = 0;
     // SAFETY: full loads/stores stay inside `[0, n)`; the tail goes through a buffer.
     unsafe {
         while i + V::LANES <= n {
-            f(V::load(x.as_ptr().add(i))).store(y.as_mut_ptr().add(i));
+            F::apply(V::load(x.as_ptr().add(i))).store(y.as_mut_ptr().add(i));
             i += V::LANES;
         }
         if i < n {
             let mut buf = [0.0f32; 16];
-            f(load_partial::<V>(x.as_ptr(), i, n, 1.0)).store(buf.as_mut_ptr());
+            F::apply(load_partial::<V>(x.as_ptr(), i, n, 1.0)).store(buf.as_mut_ptr());
             y[i..].copy_from_slice(&buf[..n - i]);
         }
     }
@@ -571,15 +630,41 @@ pub(crate) unsafe fn gumbel_map<V: Vector>(bits: &[u32], out: &mut [f32]) {
     }
 }
 
+/// What [`fill`] writes for each vector of raw bits.
+pub(crate) trait Emit<T> {
+    /// # Safety
+    /// `V`'s ISA is available; `p` is valid for `V::LANES` writes.
+    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut T);
+}
+
+/// Standard Gumbel values.
+pub(crate) struct EmitGumbel;
+impl Emit<f32> for EmitGumbel {
+    #[inline(always)]
+    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut f32) {
+        // SAFETY: caller contract.
+        unsafe { math::gumbel_from_bits::<V>(b).store(p) }
+    }
+}
+
+/// The raw bits.
+pub(crate) struct EmitBits;
+impl Emit<u32> for EmitBits {
+    #[inline(always)]
+    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut u32) {
+        // SAFETY: caller contract.
+        unsafe { V::bits_store(b, p) }
+    }
+}
+
 /// Fill `out` with the stream's next values (raw bits or Gumbel), advancing `st`.
 ///
 /// # Safety
 /// `V`'s ISA is available; `G * V::LANES == 16`.
 #[inline(always)]
-pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, const G: usize>(
+pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, E: Emit<T>, const G: usize>(
     st: &mut LaneState,
     out: &mut [T],
-    emit: impl Fn(V::Bits, *mut T),
 ) {
     // SAFETY: caller contract; each step writes 16 values at `i + g * LANES` with
     // `i + 16 <= out.len()`, the tail goes through a 16-element buffer.
@@ -590,7 +675,7 @@ pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, const G: usize>(
         while i + NOISE_LANES <= n {
             let bits = lanes.next();
             for (g, b) in bits.into_iter().enumerate() {
-                emit(b, out.as_mut_ptr().add(i + g * V::LANES));
+                E::emit::<V>(b, out.as_mut_ptr().add(i + g * V::LANES));
             }
             i += NOISE_LANES;
         }
@@ -598,7 +683,7 @@ pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, const G: usize>(
             let mut buf = [T::default(); NOISE_LANES];
             let bits = lanes.next();
             for (g, b) in bits.into_iter().enumerate() {
-                emit(b, buf.as_mut_ptr().add(g * V::LANES));
+                E::emit::<V>(b, buf.as_mut_ptr().add(g * V::LANES));
             }
             out[i..].copy_from_slice(&buf[..n - i]);
         }

@@ -297,7 +297,6 @@ macro_rules! entries {
     ($name:ident, $isa:expr, $V:ty, $BV:literal, $G:literal, [$($feat:literal),*]) => {
         mod $name {
             use super::kernels::{self, Argmax, Fused, Lanes, LnProbs, Logits, Scale, WithNoise};
-            use super::math;
             use super::{Input, Kernels};
             use super::vector::Vector;
             use crate::noise::lanes::LaneState;
@@ -310,12 +309,12 @@ macro_rules! entries {
                 $(#[target_feature(enable = $feat)])*
                 pub(super) unsafe fn ln(x: &[f32], y: &mut [f32]) {
                     // SAFETY: the ISA is available (caller) and lengths match (caller).
-                    unsafe { kernels::map::<V>(x, y, |v| math::ln::<V, true>(v)) }
+                    unsafe { kernels::map::<V, kernels::LnOp>(x, y) }
                 }
                 $(#[target_feature(enable = $feat)])*
                 pub(super) unsafe fn exp(x: &[f32], y: &mut [f32]) {
                     // SAFETY: the ISA is available (caller) and lengths match (caller).
-                    unsafe { kernels::map::<V>(x, y, |v| math::exp::<V>(v)) }
+                    unsafe { kernels::map::<V, kernels::ExpOp>(x, y) }
                 }
                 $(#[target_feature(enable = $feat)])*
                 pub(super) unsafe fn gumbel_map(b: &[u32], out: &mut [f32]) {
@@ -326,13 +325,13 @@ macro_rules! entries {
                 pub(super) unsafe fn fill_gumbel(st: &mut LaneState, out: &mut [f32]) {
                     // SAFETY: the ISA is available (caller); G * LANES == 16.
                     unsafe {
-                        kernels::fill::<V, f32, $G>(st, out, |b, p| math::gumbel_from_bits::<V>(b).store(p))
+                        kernels::fill::<V, f32, kernels::EmitGumbel, $G>(st, out)
                     }
                 }
                 $(#[target_feature(enable = $feat)])*
                 pub(super) unsafe fn fill_bits(st: &mut LaneState, out: &mut [u32]) {
                     // SAFETY: the ISA is available (caller); G * LANES == 16.
-                    unsafe { kernels::fill::<V, u32, $G>(st, out, |b, p| <V as Vector>::bits_store(b, p)) }
+                    unsafe { kernels::fill::<V, u32, kernels::EmitBits, $G>(st, out) }
                 }
                 $(#[target_feature(enable = $feat)])*
                 pub(super) unsafe fn max(input: Input, x: &[f32]) -> (f32, bool) {

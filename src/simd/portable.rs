@@ -59,10 +59,6 @@ unsafe impl Vector for V {
         V(self.0 * o.0)
     }
     #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        V(self.0 / o.0)
-    }
-    #[inline(always)]
     unsafe fn mul_add(self, b: Self, c: Self) -> Self {
         V(self.0.mul_add(b.0, c.0))
     }

@@ -45,10 +45,6 @@ unsafe impl Vector for V {
         V(self.0 * o.0)
     }
     #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        V(self.0 / o.0)
-    }
-    #[inline(always)]
     unsafe fn mul_add(self, b: Self, c: Self) -> Self {
         V(self.0 * b.0 + c.0)
     }

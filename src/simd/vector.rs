@@ -27,7 +27,6 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn add(self, o: Self) -> Self;
     unsafe fn sub(self, o: Self) -> Self;
     unsafe fn mul(self, o: Self) -> Self;
-    unsafe fn div(self, o: Self) -> Self;
     /// `self * b + c`; fused (one rounding) where the ISA has FMA, two roundings otherwise.
     unsafe fn mul_add(self, b: Self, c: Self) -> Self;
     /// Lane-wise maximum; the result for NaN inputs is unspecified (callers flag NaN separately).

@@ -47,11 +47,6 @@ unsafe impl Vector for V {
         V(unsafe { _mm256_mul_ps(self.0, o.0) })
     }
     #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        // SAFETY: AVX available (trait contract).
-        V(unsafe { _mm256_div_ps(self.0, o.0) })
-    }
-    #[inline(always)]
     unsafe fn mul_add(self, b: Self, c: Self) -> Self {
         // SAFETY: FMA available (trait contract).
         V(unsafe { _mm256_fmadd_ps(self.0, b.0, c.0) })

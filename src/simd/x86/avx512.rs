@@ -47,11 +47,6 @@ unsafe impl Vector for V {
         V(unsafe { _mm512_mul_ps(self.0, o.0) })
     }
     #[inline(always)]
-    unsafe fn div(self, o: Self) -> Self {
-        // SAFETY: AVX-512F available (trait contract).
-        V(unsafe { _mm512_div_ps(self.0, o.0) })
-    }
-    #[inline(always)]
     unsafe fn mul_add(self, b: Self, c: Self) -> Self {
         // SAFETY: AVX-512F available (trait contract); it includes FMA on zmm.
         V(unsafe { _mm512_fmadd_ps(self.0, b.0, c.0) })
