@@ -409,7 +409,7 @@ impl Sampler {
         if cols == 0 || x.is_empty() {
             return Err(Error::EmptyRow);
         }
-        if x.len() % cols != 0 {
+        if !x.len().is_multiple_of(cols) {
             return Err(Error::NotMultipleOfCols { len: x.len(), cols });
         }
         let rows = x.len() / cols;
@@ -420,14 +420,14 @@ impl Sampler {
                 found: out.len(),
             });
         }
-        if let Some(keys) = keys {
-            if keys.len() != rows {
-                return Err(Error::LengthMismatch {
-                    what: "keys",
-                    expected: rows,
-                    found: keys.len(),
-                });
-            }
+        if let Some(keys) = keys
+            && keys.len() != rows
+        {
+            return Err(Error::LengthMismatch {
+                what: "keys",
+                expected: rows,
+                found: keys.len(),
+            });
         }
         let t = Temperature::new(self.temperature)?;
         let k = active_kernels();

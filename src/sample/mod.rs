@@ -66,13 +66,13 @@ pub(crate) fn finish(
         if let Some(e) = invalid_entry(input, x, row) {
             return Err(e);
         }
-        if let Some(g) = noise {
-            if let Some(index) = g[..x.len()].iter().position(|v| !v.is_finite()) {
-                return Err(Error::InvalidNoise {
-                    index,
-                    value: g[index],
-                });
-            }
+        if let Some(g) = noise
+            && let Some(index) = g[..x.len()].iter().position(|v| !v.is_finite())
+        {
+            return Err(Error::InvalidNoise {
+                index,
+                value: g[index],
+            });
         }
         unreachable!("a kernel flagged invalid input that the scalar check does not find");
     }

@@ -265,8 +265,8 @@ impl<V: Vector, X: Values<V>, const G: usize> Fused<V, X, G> {
         unsafe {
             if self.next == 0 {
                 let bits = self.lanes.next();
-                for g in 0..G {
-                    self.buf[g] = math::gumbel_from_bits::<V>(bits[g]);
+                for (b, bits) in self.buf.iter_mut().zip(bits) {
+                    *b = math::gumbel_from_bits::<V>(bits);
                 }
             }
             let v = self.buf[self.next];

@@ -4,6 +4,9 @@
 //! at a time, with unfused `a * b + c` (like the portable path in a default build).
 //! Tests compare every ISA against it and against f64 references.
 
+// `!(a < b)` is meant literally: true when either side is NaN, like the SIMD compares.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use super::vector::Vector;
 
 /// One f32 lane.
