@@ -3,9 +3,9 @@
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::noise::lanes::mix64;
+use crate::noise::lanes::{LaneState, mix64};
 use crate::noise::{BackgroundRing, NoiseRing};
-use crate::sample::{Temperature, gumbel_max, roulette};
+use crate::sample::{Temperature, gumbel_max, relaxed, roulette};
 use crate::simd::{Input, Kernels, active_kernels};
 
 /// How a [`Sampler`] draws.
@@ -398,26 +398,87 @@ impl Sampler {
         self.run(Input::Logits, logits, cols, out, Some(keys))
     }
 
-    fn run(
+    /// Batched Gumbel-softmax: for each row of the row-major `rows × cols` `logits`,
+    /// write `y = softmax((x + g)/τ)` into the matching row of `y` and the hard sample
+    /// `argmax(x + g)` into `hard[row]`. The noise comes from the sampler's ring (the
+    /// same positions a `GumbelMax` call would use; the method setting is ignored).
+    /// Rayon across rows, deterministic whatever the thread count.
+    ///
+    /// For the straight-through estimator use `hard` forward and
+    /// [`gumbel_softmax_backward_batch`] on `y` backward.
+    ///
+    /// # Errors
+    /// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
+    /// (`y`, `hard`), [`Error::InvalidTau`], [`Error::InvalidLogit`],
+    /// [`Error::AllMasked`]; `y` and `hard` are untouched on error.
+    ///
+    /// ```
+    /// let (rows, cols) = (2, 5);
+    /// let logits: Vec<f32> = (0..rows * cols).map(|i| i as f32 * 0.1).collect();
+    /// let (mut y, mut hard) = (vec![0.0f32; rows * cols], vec![0u32; rows]);
+    /// gumbel::Sampler::new(1).gumbel_softmax_batch(&logits, cols, 0.5, &mut y, &mut hard).unwrap();
+    /// for r in 0..rows {
+    ///     let row = &y[r * cols..(r + 1) * cols];
+    ///     assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    ///     assert!(row.iter().all(|&v| v <= row[hard[r] as usize]));
+    /// }
+    /// ```
+    pub fn gumbel_softmax_batch(
         &mut self,
-        input: Input,
+        logits: &[f32],
+        cols: usize,
+        tau: f32,
+        y: &mut [f32],
+        hard: &mut [u32],
+    ) -> Result<(), Error> {
+        self.relaxed(logits, cols, tau, None, y, hard)
+    }
+
+    /// [`gumbel_softmax_batch`](Self::gumbel_softmax_batch) with each row's noise fixed by
+    /// `(seed, keys[row])` — the same noise a keyed Gumbel-max draw uses, so `hard`
+    /// equals [`sample_batch_keyed`](Self::sample_batch_keyed)'s tokens for the same
+    /// keys at temperature 1.
+    ///
+    /// # Errors
+    /// As `gumbel_softmax_batch`, plus [`Error::LengthMismatch`] for `keys`.
+    ///
+    /// ```
+    /// let cols = 50;
+    /// let logits: Vec<f32> = (0..2 * cols).map(|i| (i % 9) as f32 * 0.3).collect();
+    /// let mut s = gumbel::Sampler::new(4);
+    /// let (mut y, mut hard) = (vec![0.0f32; 2 * cols], [0u32; 2]);
+    /// s.gumbel_softmax_batch_keyed(&logits, cols, 1.0, &[5, 6], &mut y, &mut hard).unwrap();
+    /// let mut tokens = [0u32; 2];
+    /// s.sample_batch_keyed(&logits, cols, &[5, 6], &mut tokens).unwrap();
+    /// assert_eq!(hard, tokens);
+    /// ```
+    pub fn gumbel_softmax_batch_keyed(
+        &mut self,
+        logits: &[f32],
+        cols: usize,
+        tau: f32,
+        keys: &[u64],
+        y: &mut [f32],
+        hard: &mut [u32],
+    ) -> Result<(), Error> {
+        self.relaxed(logits, cols, tau, Some(keys), y, hard)
+    }
+
+    fn relaxed(
+        &mut self,
         x: &[f32],
         cols: usize,
-        out: &mut [u32],
+        tau: f32,
         keys: Option<&[u64]>,
+        y: &mut [f32],
+        hard: &mut [u32],
     ) -> Result<(), Error> {
-        if cols == 0 || x.is_empty() {
-            return Err(Error::EmptyRow);
-        }
-        if !x.len().is_multiple_of(cols) {
-            return Err(Error::NotMultipleOfCols { len: x.len(), cols });
-        }
-        let rows = x.len() / cols;
-        if out.len() != rows {
+        let rows = batch_rows(x.len(), cols, &[("hard", hard.len())])?;
+        if y.len() != x.len() {
             return Err(Error::LengthMismatch {
-                what: "out",
-                expected: rows,
-                found: out.len(),
+                what: "y",
+                expected: x.len(),
+                found: y.len(),
             });
         }
         if let Some(keys) = keys
@@ -429,9 +490,81 @@ impl Sampler {
                 found: keys.len(),
             });
         }
+        let s = relaxed::check_tau(tau)?;
+        let k = active_kernels();
+        let parallel = par_rows(rows, cols, self.parallel_threshold);
+        let mut maxes = vec![(0u32, 0.0f32); rows];
+        let mut body = |g: &[f32]| -> Result<(), Error> {
+            // pass 1 over every row: validate, argmax and max; nothing written yet
+            rows_each(&mut maxes, parallel, |r| {
+                let span = r * cols..(r + 1) * cols;
+                relaxed::relaxed_max(k, &x[span.clone()], &g[span], r).map(|(i, m)| (i as u32, m))
+            })?;
+            let write = |(r, yr): (usize, &mut [f32])| {
+                let span = r * cols..(r + 1) * cols;
+                relaxed::relaxed_write(k, &x[span.clone()], Some(&g[span]), maxes[r].1, s, yr)
+            };
+            match parallel {
+                Some(min) => y
+                    .par_chunks_mut(cols)
+                    .enumerate()
+                    .with_min_len(min)
+                    .for_each(write),
+                None => y.chunks_mut(cols).enumerate().for_each(write),
+            }
+            for (h, m) in hard.iter_mut().zip(&maxes) {
+                *h = m.0;
+            }
+            Ok(())
+        };
+        match keys {
+            None => {
+                self.rows += rows as u64;
+                with_ring_noise(&mut self.ring, &mut self.noise, x.len(), body)
+            }
+            Some(keys) => {
+                let kseed = domain_seed(self.seed, DOMAIN_KEYED);
+                let mut noise = std::mem::take(&mut self.noise);
+                noise.resize(x.len(), 0.0);
+                let fill = |(r, g): (usize, &mut [f32])| {
+                    (k.fill_gumbel)(&mut LaneState::new(kseed, keys[r]), g)
+                };
+                match parallel {
+                    Some(min) => noise
+                        .par_chunks_mut(cols)
+                        .enumerate()
+                        .with_min_len(min)
+                        .for_each(fill),
+                    None => noise.chunks_mut(cols).enumerate().for_each(fill),
+                }
+                let res = body(&noise);
+                self.noise = noise;
+                res
+            }
+        }
+    }
+
+    fn run(
+        &mut self,
+        input: Input,
+        x: &[f32],
+        cols: usize,
+        out: &mut [u32],
+        keys: Option<&[u64]>,
+    ) -> Result<(), Error> {
+        let rows = batch_rows(x.len(), cols, &[("out", out.len())])?;
+        if let Some(keys) = keys
+            && keys.len() != rows
+        {
+            return Err(Error::LengthMismatch {
+                what: "keys",
+                expected: rows,
+                found: keys.len(),
+            });
+        }
         let t = Temperature::new(self.temperature)?;
         let k = active_kernels();
-        let parallel = rows > 1 && x.len() >= self.parallel_threshold;
+        let parallel = par_rows(rows, cols, self.parallel_threshold);
         let base = self.rows;
         let seed = self.seed;
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -450,6 +583,7 @@ impl Sampler {
                         t,
                         r,
                     )
+                    .map(|i| i as u32)
                 })
             }
             (Some(keys), _, _) => {
@@ -464,6 +598,7 @@ impl Sampler {
                         t,
                         r,
                     )
+                    .map(|i| i as u32)
                 })
             }
             (None, Method::SoftmaxRoulette, _) => {
@@ -477,6 +612,7 @@ impl Sampler {
                         t,
                         r,
                     )
+                    .map(|i| i as u32)
                 })
             }
             (None, Method::GumbelMaxFused, _) | (None, Method::GumbelMax, Temperature::Greedy) => {
@@ -491,29 +627,13 @@ impl Sampler {
                         t,
                         r,
                     )
+                    .map(|i| i as u32)
                 })
             }
             (None, Method::GumbelMax, Temperature::Positive(_)) => {
-                let n = x.len();
-                let mut noise = std::mem::take(&mut self.noise);
-                let res = match &mut self.ring {
-                    Ring::Local(ring) if n <= ring.capacity() => {
-                        let g = ring.claim(n).expect("n fits the capacity");
-                        ring_rows(k, input, x, g, cols, t, &mut scratch, parallel)
-                    }
-                    Ring::Background(b) if n <= b.with_ring(|r| r.capacity()) => b
-                        .claim_with(n, |g| {
-                            ring_rows(k, input, x, g, cols, t, &mut scratch, parallel)
-                        })
-                        .expect("n fits the capacity"),
-                    ring => {
-                        noise.resize(n, 0.0);
-                        ring.with(|r| r.claim_into(&mut noise));
-                        ring_rows(k, input, x, &noise, cols, t, &mut scratch, parallel)
-                    }
-                };
-                self.noise = noise;
-                res
+                with_ring_noise(&mut self.ring, &mut self.noise, x.len(), |g| {
+                    ring_rows(k, input, x, g, cols, t, &mut scratch, parallel)
+                })
             }
         };
         if keys.is_none() {
@@ -536,33 +656,43 @@ fn ring_rows(
     cols: usize,
     t: Temperature,
     scratch: &mut [u32],
-    parallel: bool,
+    parallel: Option<usize>,
 ) -> Result<(), Error> {
     rows_each(scratch, parallel, |r| {
         let span = r * cols..(r + 1) * cols;
-        gumbel_max::row_with_noise(k, input, &x[span.clone()], &g[span], t, r)
+        gumbel_max::row_with_noise(k, input, &x[span.clone()], &g[span], t, r).map(|i| i as u32)
     })
 }
 
-/// Run `f` for every row (in parallel if asked), writing tokens into `scratch`; the
-/// error of the lowest failing row wins, so errors are deterministic too.
-fn rows_each(
-    scratch: &mut [u32],
-    parallel: bool,
-    f: impl Fn(usize) -> Result<usize, Error> + Sync,
+/// Rows per rayon task for a batch, or `None` to stay on the calling thread: parallel
+/// when there are several rows and at least `threshold` elements, with tasks of at
+/// least [`MIN_TASK`] elements so small rows do not drown in scheduling overhead.
+pub(crate) fn par_rows(rows: usize, cols: usize, threshold: usize) -> Option<usize> {
+    (rows > 1 && rows.saturating_mul(cols) >= threshold).then(|| MIN_TASK.div_ceil(cols).max(1))
+}
+
+/// Minimum elements per rayon task.
+const MIN_TASK: usize = 8192;
+
+/// Run `f` for every row (in parallel if asked), writing its results into `scratch`;
+/// the error of the lowest failing row wins, so errors are deterministic too.
+fn rows_each<T: Send>(
+    scratch: &mut [T],
+    parallel: Option<usize>,
+    f: impl Fn(usize) -> Result<T, Error> + Sync,
 ) -> Result<(), Error> {
-    let step = |(r, o): (usize, &mut u32)| match f(r) {
-        Ok(i) => {
-            *o = i as u32;
+    let step = |(r, o): (usize, &mut T)| match f(r) {
+        Ok(v) => {
+            *o = v;
             None
         }
         Err(e) => Some((r, e)),
     };
-    let first_err = if parallel {
+    let first_err = if let Some(min_rows) = parallel {
         scratch
             .par_iter_mut()
             .enumerate()
-            .with_max_len(1)
+            .with_min_len(min_rows)
             .filter_map(step)
             .min_by_key(|(r, _)| *r)
     } else {
@@ -576,4 +706,114 @@ fn rows_each(
         Some((_, e)) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Hand `n` ring values to `f`: claimed in place when they fit the ring (under the
+/// background refiller's lock if there is one), copied into `spare` otherwise.
+fn with_ring_noise<R>(
+    ring: &mut Ring,
+    spare: &mut Vec<f32>,
+    n: usize,
+    f: impl FnOnce(&[f32]) -> R,
+) -> R {
+    match ring {
+        Ring::Local(r) if n <= r.capacity() => f(r.claim(n).expect("n fits the capacity")),
+        Ring::Background(b) if n <= b.with_ring(|r| r.capacity()) => {
+            b.claim_with(n, f).expect("n fits the capacity")
+        }
+        ring => {
+            spare.resize(n, 0.0);
+            ring.with(|r| r.claim_into(spare));
+            f(spare)
+        }
+    }
+}
+
+/// Check a batch's shape: `(rows)` for `x.len()` values in rows of `cols`, with
+/// `outputs` (name, length) that must each hold `rows` values.
+fn batch_rows(
+    x_len: usize,
+    cols: usize,
+    outputs: &[(&'static str, usize)],
+) -> Result<usize, Error> {
+    if cols == 0 || x_len == 0 {
+        return Err(Error::EmptyRow);
+    }
+    if !x_len.is_multiple_of(cols) {
+        return Err(Error::NotMultipleOfCols { len: x_len, cols });
+    }
+    let rows = x_len / cols;
+    for &(what, found) in outputs {
+        if found != rows {
+            return Err(Error::LengthMismatch {
+                what,
+                expected: rows,
+                found,
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// Batched backward pass of (Gumbel-)softmax: [`gumbel_softmax_backward`](crate::gumbel_softmax_backward)
+/// for every row of row-major `rows × cols` buffers, rayon across rows for large
+/// batches.
+///
+/// # Errors
+/// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
+/// (`grad_y`, `grad_logits`), [`Error::InvalidTau`], [`Error::NonFinite`] (index within
+/// the whole slice); `grad_logits` is untouched on error.
+///
+/// ```
+/// let y = [0.5f32, 0.5, 1.0, 0.0];
+/// let gy = [1.0f32, 0.0, 1.0, 0.0];
+/// let mut gx = [0.0f32; 4];
+/// gumbel::gumbel_softmax_backward_batch(&y, &gy, 2, 1.0, &mut gx).unwrap();
+/// assert_eq!(gx, [0.25, -0.25, 0.0, 0.0]);
+/// ```
+pub fn gumbel_softmax_backward_batch(
+    y: &[f32],
+    grad_y: &[f32],
+    cols: usize,
+    tau: f32,
+    grad_logits: &mut [f32],
+) -> Result<(), Error> {
+    batch_rows(y.len(), cols, &[])?;
+    if grad_y.len() != y.len() {
+        return Err(Error::LengthMismatch {
+            what: "grad_y",
+            expected: y.len(),
+            found: grad_y.len(),
+        });
+    }
+    if grad_logits.len() != y.len() {
+        return Err(Error::LengthMismatch {
+            what: "grad_logits",
+            expected: y.len(),
+            found: grad_logits.len(),
+        });
+    }
+    let s = relaxed::check_tau(tau)?;
+    let rows = y.len() / cols;
+    let k = active_kernels();
+    let parallel = par_rows(rows, cols, DEFAULT_PARALLEL_THRESHOLD);
+    // pass 1: validate every row and keep its dot product; nothing is written yet
+    let mut dots = vec![0.0f64; rows];
+    rows_each(&mut dots, parallel, |r| {
+        let span = r * cols..(r + 1) * cols;
+        relaxed::backward_dot(k, &y[span.clone()], &grad_y[span], r * cols)
+    })?;
+    let write = |(r, out): (usize, &mut [f32])| {
+        let span = r * cols..(r + 1) * cols;
+        (k.vjp)(&y[span.clone()], &grad_y[span], dots[r] as f32, s, out)
+    };
+    match parallel {
+        Some(min) => grad_logits
+            .par_chunks_mut(cols)
+            .enumerate()
+            .with_min_len(min)
+            .for_each(write),
+        None => grad_logits.chunks_mut(cols).enumerate().for_each(write),
+    }
+    Ok(())
 }

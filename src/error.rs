@@ -55,6 +55,15 @@ pub enum Error {
         /// The rejected value.
         value: f32,
     },
+    /// A value that must be finite is not (e.g. in `y` or `grad_y` of a backward pass).
+    NonFinite {
+        /// Which input, e.g. `"y"` or `"grad_y"`.
+        what: &'static str,
+        /// Index of the offending value (within the whole slice).
+        index: usize,
+        /// The rejected value.
+        value: f32,
+    },
     /// Every entry of a row is masked (`-inf` logit or zero probability).
     AllMasked {
         /// The row.
@@ -108,6 +117,13 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "noise value at index {index} is {}; noise must be finite",
+                    describe(value)
+                )
+            }
+            Error::NonFinite { what, index, value } => {
+                write!(
+                    f,
+                    "{what}[{index}] is {}; it must be finite",
                     describe(value)
                 )
             }

@@ -76,8 +76,14 @@ pub mod noise;
 mod sample;
 pub mod simd;
 
-pub use batch::{DEFAULT_PARALLEL_THRESHOLD, DEFAULT_RING_CAPACITY, Method, Sampler};
+pub use batch::{
+    DEFAULT_PARALLEL_THRESHOLD, DEFAULT_RING_CAPACITY, Method, Sampler,
+    gumbel_softmax_backward_batch,
+};
 pub use distribution::Gumbel;
 pub use error::Error;
 pub use sample::gumbel_max::{gumbel_max, gumbel_max_probs};
+pub use sample::relaxed::{
+    gumbel_softmax, gumbel_softmax_backward, gumbel_softmax_hard, log_softmax, softmax,
+};
 pub use sample::roulette::{softmax_roulette, softmax_roulette_probs};

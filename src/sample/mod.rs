@@ -5,6 +5,7 @@
 //! with seeded noise and batches.
 
 pub(crate) mod gumbel_max;
+pub(crate) mod relaxed;
 pub(crate) mod roulette;
 
 use crate::error::Error;

@@ -690,3 +690,150 @@ pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, E: Emit<T>, const G: usi
         lanes.store(st);
     }
 }
+
+/// `y_i = exp((v_i − m)·s)` for the values of `src`, written to `y`; returns `Σ y_i`
+/// (f64, block by block as in [`exp_sum`]).
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements
+/// and `y` for `n` writes.
+#[inline(always)]
+pub(crate) unsafe fn exp_store<V: Vector, S: Values<V>, const BV: usize>(
+    n: usize,
+    mut src: S,
+    m: f32,
+    s: f32,
+    y: *mut f32,
+) -> f64 {
+    let mut total = 0.0f64;
+    let mut buf = [0.0f32; BLOCK];
+    let mut i = 0;
+    // SAFETY: caller contract; full blocks store inside `[0, n)`, the last partial block
+    // goes through `buf`.
+    unsafe {
+        while i < n {
+            let (es, bsum) = block_exps::<V, S, BV>(&mut src, i, n, m, s);
+            total += bsum;
+            if i + BLOCK <= n {
+                for (j, e) in es.iter().enumerate() {
+                    e.store(y.add(i + j * V::LANES));
+                }
+            } else {
+                for (j, e) in es.iter().enumerate() {
+                    e.store(buf.as_mut_ptr().add(j * V::LANES));
+                }
+                core::ptr::copy_nonoverlapping(buf.as_ptr(), y.add(i), n - i);
+            }
+            i += BLOCK;
+        }
+    }
+    total
+}
+
+/// `y_i = a_i·c + d_i·e`-style two-input element-wise operations, as types.
+pub(crate) trait ZipOp {
+    /// # Safety
+    /// `V`'s ISA is available.
+    unsafe fn apply<V: Vector>(a: V, b: V, c: V, d: V) -> V;
+}
+
+/// `a · c` (scale; `b`, `d` unused).
+pub(crate) struct ScaleOp;
+impl ZipOp for ScaleOp {
+    #[inline(always)]
+    unsafe fn apply<V: Vector>(a: V, _b: V, c: V, _d: V) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe { a.mul(c) }
+    }
+}
+
+/// `a − c` (shift; `b`, `d` unused).
+pub(crate) struct ShiftOp;
+impl ZipOp for ShiftOp {
+    #[inline(always)]
+    unsafe fn apply<V: Vector>(a: V, _b: V, c: V, _d: V) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe { a.sub(c) }
+    }
+}
+
+/// `a · (b − c) · d`: the softmax vector–Jacobian product with `a = y`, `b = ∂L/∂y`,
+/// `c = ⟨∂L/∂y, y⟩`, `d = 1/τ`.
+pub(crate) struct VjpOp;
+impl ZipOp for VjpOp {
+    #[inline(always)]
+    unsafe fn apply<V: Vector>(a: V, b: V, c: V, d: V) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe { a.mul(b.sub(c)).mul(d) }
+    }
+}
+
+/// `out_i = F(a_i, b_i, c, d)` over `n` elements (`b` may be `a` when unused).
+///
+/// # Safety
+/// `V`'s ISA is available; `a`, `b` valid for `n` reads, `out` for `n` writes (`out`
+/// may alias `a` exactly).
+#[inline(always)]
+pub(crate) unsafe fn zip<V: Vector, F: ZipOp>(
+    n: usize,
+    a: *const f32,
+    b: *const f32,
+    c: f32,
+    d: f32,
+    out: *mut f32,
+) {
+    let mut i = 0;
+    // SAFETY: caller contract; full vectors stay inside `[0, n)`, the tail is padded.
+    unsafe {
+        let (cv, dv) = (V::splat(c), V::splat(d));
+        while i + V::LANES <= n {
+            F::apply(V::load(a.add(i)), V::load(b.add(i)), cv, dv).store(out.add(i));
+            i += V::LANES;
+        }
+        if i < n {
+            let mut buf = [0.0f32; 16];
+            let r = F::apply(
+                load_partial::<V>(a, i, n, 0.0),
+                load_partial::<V>(b, i, n, 0.0),
+                cv,
+                dv,
+            );
+            r.store(buf.as_mut_ptr());
+            core::ptr::copy_nonoverlapping(buf.as_ptr(), out.add(i), n - i);
+        }
+    }
+}
+
+/// `⟨a, b⟩` in f64: products summed in f32 within a 64-element block (a fixed tree),
+/// blocks accumulated in f64.
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `a`, `b` valid for `n` reads.
+#[inline(always)]
+pub(crate) unsafe fn dot<V: Vector, const BV: usize>(
+    n: usize,
+    a: *const f32,
+    b: *const f32,
+) -> f64 {
+    let mut total = 0.0f64;
+    let mut i = 0;
+    // SAFETY: caller contract; loads stay inside `[0, n)` or are padded.
+    unsafe {
+        while i < n {
+            let mut ps = [V::splat(0.0); BV];
+            for (j, p) in ps.iter_mut().enumerate() {
+                let e = i + j * V::LANES;
+                *p = if e + V::LANES <= n {
+                    V::load(a.add(e)).mul(V::load(b.add(e)))
+                } else if e < n {
+                    load_partial::<V>(a, e, n, 0.0).mul(load_partial::<V>(b, e, n, 0.0))
+                } else {
+                    V::splat(0.0)
+                };
+            }
+            total += tree_sum(ps).reduce_sum_f64();
+            i += BLOCK;
+        }
+    }
+    total
+}

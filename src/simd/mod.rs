@@ -289,6 +289,16 @@ pub(crate) struct Kernels {
     pub exp_sum: fn(Input, &[f32], f32, f32) -> f64,
     /// Inverse-CDF scan replaying `exp_sum`.
     pub roulette_scan: fn(Input, &[f32], f32, f32, f64) -> usize,
+    /// `y = exp(((x [+ g]) − m)·s)`, returns Σ y (f64). `y.len() == x.len()`.
+    pub exp_store: fn(&[f32], Option<&[f32]>, f32, f32, &mut [f32]) -> f64,
+    /// `y *= c`.
+    pub scale: fn(&mut [f32], f32),
+    /// `y = x − c`.
+    pub shift: fn(&[f32], f32, &mut [f32]),
+    /// `⟨a, b⟩` in f64.
+    pub dot: fn(&[f32], &[f32]) -> f64,
+    /// `out = y ⊙ (gy − d)·s`.
+    pub vjp: fn(&[f32], &[f32], f32, f32, &mut [f32]),
 }
 
 /// Instantiate every kernel for one ISA: `#[target_feature]` entry functions (unsafe,
@@ -296,7 +306,7 @@ pub(crate) struct Kernels {
 macro_rules! entries {
     ($name:ident, $isa:expr, $V:ty, $BV:literal, $G:literal, [$($feat:literal),*]) => {
         mod $name {
-            use super::kernels::{self, Argmax, Fused, Lanes, LnProbs, Logits, Scale, WithNoise};
+            use super::kernels::{self, Argmax, Fused, Lanes, LnProbs, Logits, Scale, WithNoise, ZipOp};
             use super::{Input, Kernels};
             use super::vector::Vector;
             use crate::noise::lanes::LaneState;
@@ -403,6 +413,32 @@ macro_rules! entries {
                         }
                     }
                 }
+
+                $(#[target_feature(enable = $feat)])*
+                pub(super) unsafe fn exp_store(x: &[f32], g: Option<&[f32]>, m: f32, s: f32, y: &mut [f32]) -> f64 {
+                    let (p, out) = (x.as_ptr(), y.as_mut_ptr());
+                    // SAFETY: the ISA is available (caller); x, g (if any) and y have
+                    // x.len() elements (caller).
+                    unsafe {
+                        match g {
+                            None => kernels::exp_store::<V, _, $BV>(x.len(), Logits(p), m, s, out),
+                            Some(g) => {
+                                let scale = Scale { s: 1.0, scale_noise: true };
+                                kernels::exp_store::<V, _, $BV>(x.len(), WithNoise { x: Logits(p), g: g.as_ptr(), scale }, m, s, out)
+                            }
+                        }
+                    }
+                }
+                $(#[target_feature(enable = $feat)])*
+                pub(super) unsafe fn zip<F: ZipOp>(n: usize, a: *const f32, b: *const f32, c: f32, d: f32, out: *mut f32) {
+                    // SAFETY: forwarded caller contract.
+                    unsafe { kernels::zip::<V, F>(n, a, b, c, d, out) }
+                }
+                $(#[target_feature(enable = $feat)])*
+                pub(super) unsafe fn dot(a: &[f32], b: &[f32]) -> f64 {
+                    // SAFETY: the ISA is available (caller); both have a.len() elements (caller).
+                    unsafe { kernels::dot::<V, $BV>(a.len(), a.as_ptr(), b.as_ptr()) }
+                }
             }
 
             // The safe wrappers: the table is only handed out by `Isa::kernels` after
@@ -456,6 +492,33 @@ macro_rules! entries {
                 unsafe { imp::roulette_scan(input, x, m, s, target) }
             }
 
+            fn exp_store(x: &[f32], g: Option<&[f32]>, m: f32, s: f32, y: &mut [f32]) -> f64 {
+                assert_eq!(x.len(), y.len());
+                assert!(g.is_none_or(|g| g.len() == x.len()));
+                // SAFETY: ISA checked before the table is reachable; lengths asserted.
+                unsafe { imp::exp_store(x, g, m, s, y) }
+            }
+            fn scale(y: &mut [f32], c: f32) {
+                let p = y.as_mut_ptr();
+                // SAFETY: ISA checked; `p` valid for y.len() reads and writes (in place).
+                unsafe { imp::zip::<kernels::ScaleOp>(y.len(), p, p, c, 0.0, p) }
+            }
+            fn shift(x: &[f32], c: f32, y: &mut [f32]) {
+                assert_eq!(x.len(), y.len());
+                // SAFETY: ISA checked; lengths asserted.
+                unsafe { imp::zip::<kernels::ShiftOp>(x.len(), x.as_ptr(), x.as_ptr(), c, 0.0, y.as_mut_ptr()) }
+            }
+            fn dot(a: &[f32], b: &[f32]) -> f64 {
+                assert_eq!(a.len(), b.len());
+                // SAFETY: ISA checked; lengths asserted.
+                unsafe { imp::dot(a, b) }
+            }
+            fn vjp(y: &[f32], gy: &[f32], d: f32, s: f32, out: &mut [f32]) {
+                assert!(y.len() == gy.len() && y.len() == out.len());
+                // SAFETY: ISA checked; lengths asserted.
+                unsafe { imp::zip::<kernels::VjpOp>(y.len(), y.as_ptr(), gy.as_ptr(), d, s, out.as_mut_ptr()) }
+            }
+
             pub(super) static TABLE: Kernels = Kernels {
                 isa: $isa,
                 ln,
@@ -469,6 +532,11 @@ macro_rules! entries {
                 argmax_fused,
                 exp_sum,
                 roulette_scan,
+                exp_store,
+                scale,
+                shift,
+                dot,
+                vjp,
             };
         }
     };
