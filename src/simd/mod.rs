@@ -268,6 +268,9 @@ pub(crate) enum Input {
     Probs,
 }
 
+/// `exp_store(x, noise, m, s, y) -> Σ y`.
+pub(crate) type ExpStoreFn = fn(&[f32], Option<&[f32]>, f32, f32, &mut [f32]) -> f64;
+
 /// One ISA's kernels as safe function pointers. Only reachable through
 /// [`Isa::kernels`], which checks that the CPU supports the ISA.
 pub(crate) struct Kernels {
@@ -290,7 +293,7 @@ pub(crate) struct Kernels {
     /// Inverse-CDF scan replaying `exp_sum`.
     pub roulette_scan: fn(Input, &[f32], f32, f32, f64) -> usize,
     /// `y = exp(((x [+ g]) − m)·s)`, returns Σ y (f64). `y.len() == x.len()`.
-    pub exp_store: fn(&[f32], Option<&[f32]>, f32, f32, &mut [f32]) -> f64,
+    pub exp_store: ExpStoreFn,
     /// `y *= c`.
     pub scale: fn(&mut [f32], f32),
     /// `y = x − c`.
