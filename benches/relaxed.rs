@@ -24,7 +24,10 @@ const TAU: f32 = 0.5;
 
 fn scalar_forward(x: &[f32], g: &[f32], tau: f32, y: &mut [f32]) {
     let inv = 1.0 / tau;
-    let m = x.iter().zip(g).fold(f32::NEG_INFINITY, |a, (&xi, &gi)| a.max(xi + gi));
+    let m = x
+        .iter()
+        .zip(g)
+        .fold(f32::NEG_INFINITY, |a, (&xi, &gi)| a.max(xi + gi));
     let mut s = 0.0f32;
     for ((yi, &xi), &gi) in y.iter_mut().zip(x).zip(g) {
         *yi = ((xi + gi - m) * inv).exp();
@@ -64,7 +67,8 @@ fn bench(c: &mut Criterion) {
         grp.bench_function("forward", |b| {
             b.iter(|| {
                 s.refill();
-                s.gumbel_softmax_batch(black_box(&x), cols, TAU, &mut y, &mut hard).unwrap();
+                s.gumbel_softmax_batch(black_box(&x), cols, TAU, &mut y, &mut hard)
+                    .unwrap();
             })
         });
         grp.bench_function("forward_scalar", |b| {
@@ -74,14 +78,19 @@ fn bench(c: &mut Criterion) {
                 }
             })
         });
-        let mut f = Sampler::new(1).method(Method::GumbelMaxFused).temperature(TAU);
+        let mut f = Sampler::new(1)
+            .method(Method::GumbelMaxFused)
+            .temperature(TAU);
         grp.bench_function("fused_gumbel_max", |b| {
             b.iter(|| f.sample_batch(black_box(&x), cols, &mut hard).unwrap())
         });
         // y for the backward passes: a real forward output
-        s.gumbel_softmax_batch(&x, cols, TAU, &mut y, &mut hard).unwrap();
+        s.gumbel_softmax_batch(&x, cols, TAU, &mut y, &mut hard)
+            .unwrap();
         grp.bench_function("backward", |b| {
-            b.iter(|| gumbel_softmax_backward_batch(black_box(&y), &gy, cols, TAU, &mut gx).unwrap())
+            b.iter(|| {
+                gumbel_softmax_backward_batch(black_box(&y), &gy, cols, TAU, &mut gx).unwrap()
+            })
         });
         grp.bench_function("backward_scalar", |b| {
             b.iter(|| {
@@ -105,7 +114,10 @@ criterion_group!(benches, bench);
 
 fn main() {
     // One worker in the global pool: every figure here is one core.
-    rayon::ThreadPoolBuilder::new().num_threads(1).build_global().unwrap();
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build_global()
+        .unwrap();
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -25,6 +25,10 @@ pub enum Method {
 
 /// Default ring capacity: 2²² values (16 MiB of noise).
 pub const DEFAULT_RING_CAPACITY: usize = 1 << 22;
+/// From this many draws on, [`Sampler::sample_n`] builds a cumulative table and binary
+/// searches it instead of running one Gumbel-max pass per draw (measured crossover:
+/// see `docs/performance.md`).
+pub const SAMPLE_N_TABLE_MIN: usize = 2;
 /// Default work (rows × cols) below which a batch runs on the calling thread.
 pub const DEFAULT_PARALLEL_THRESHOLD: usize = 1 << 15;
 
@@ -194,7 +198,11 @@ impl Sampler {
         // continue at a fresh block so no position is ever handed out twice
         let mut ring = NoiseRing::new(domain_seed(self.seed, DOMAIN_RING), capacity);
         ring.skip_to(next);
-        self.ring = Ring::Local(ring);
+        // keep the refill mode: a background ring is replaced by a background ring
+        self.ring = match self.ring {
+            Ring::Local(_) => Ring::Local(ring),
+            Ring::Background(_) => Ring::Background(ring.into_background()),
+        };
         self
     }
 
@@ -396,6 +404,101 @@ impl Sampler {
         out: &mut [u32],
     ) -> Result<(), Error> {
         self.run(Input::Logits, logits, cols, out, Some(keys))
+    }
+
+    /// Draw `out.len()` independent tokens from the *same* row of logits — the job of a
+    /// sampling library that wants many samples of one distribution.
+    ///
+    /// Below [`SAMPLE_N_TABLE_MIN`] draws each token is a fused Gumbel-max pass over the
+    /// row (`O(V)` per draw); from there on, one pass builds the cumulative table of
+    /// `softmax(x/T)` (f64 prefix sums) and every draw is a binary search for
+    /// `u·Σ` (`O(log V)` per draw, in parallel for many draws). The crossover is
+    /// measured in `benches/many.rs` and recorded in `docs/performance.md`. Draw `i`
+    /// of a call uses the sampler's next row index, so the result is deterministic and
+    /// independent of the thread count.
+    ///
+    /// # Errors
+    /// [`Error::EmptyRow`], [`Error::InvalidTemperature`], [`Error::InvalidLogit`],
+    /// [`Error::AllMasked`]; `out` is untouched on error.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(3);
+    /// let mut out = vec![0u32; 10_000];
+    /// s.sample_n(&[0.0, 1.0, f32::NEG_INFINITY, 2.0], &mut out).unwrap();
+    /// let share_3 = out.iter().filter(|&&t| t == 3).count() as f64 / 10_000.0;
+    /// assert!((share_3 - 0.665).abs() < 0.02); // e^2 / (1 + e + e^2)
+    /// assert!(out.iter().all(|&t| t != 2));
+    /// ```
+    pub fn sample_n(&mut self, logits: &[f32], out: &mut [u32]) -> Result<(), Error> {
+        if logits.is_empty() {
+            return Err(Error::EmptyRow);
+        }
+        let t = Temperature::new(self.temperature)?;
+        let k = active_kernels();
+        let (m, bad) = (k.max)(Input::Logits, logits);
+        if bad {
+            return Err(crate::sample::invalid_entry(Input::Logits, logits, 0)
+                .expect("the kernel flagged an invalid entry"));
+        }
+        if m == f32::NEG_INFINITY {
+            return Err(Error::AllMasked { row: 0 });
+        }
+        let n = out.len();
+        let base = self.rows;
+        self.rows += n as u64;
+        let t = match t {
+            Temperature::Greedy => {
+                let i = crate::sample::greedy(k, Input::Logits, logits, 0)?;
+                out.fill(i as u32);
+                return Ok(());
+            }
+            Temperature::Positive(t) => t,
+        };
+        if n < SAMPLE_N_TABLE_MIN {
+            let fseed = domain_seed(self.seed, DOMAIN_FUSED);
+            for (i, o) in out.iter_mut().enumerate() {
+                *o = gumbel_max::row_fused(
+                    k,
+                    Input::Logits,
+                    logits,
+                    fseed,
+                    base + i as u64,
+                    Temperature::Positive(t),
+                    0,
+                )? as u32;
+            }
+            return Ok(());
+        }
+        // cumulative table of exp((x - m)/T), prefix sums in f64
+        let s = (1.0 / t).min(f32::MAX);
+        let mut w = std::mem::take(&mut self.noise);
+        w.resize(logits.len(), 0.0);
+        (k.exp_store)(logits, None, m, s, &mut w);
+        let mut acc = 0.0f64;
+        let cdf: Vec<f64> = w
+            .iter()
+            .map(|&v| {
+                acc += v as f64;
+                acc
+            })
+            .collect();
+        self.noise = w;
+        let total = acc;
+        let useed = domain_seed(self.seed, DOMAIN_UNIFORM);
+        let draw = |(i, o): (usize, &mut u32)| {
+            let target = uniform_at(useed, base + i as u64) * total;
+            // first entry whose running sum reaches the target: never a zero-weight entry
+            *o = cdf.partition_point(|&c| c < target).min(logits.len() - 1) as u32;
+        };
+        if n >= 4096 {
+            out.par_iter_mut()
+                .enumerate()
+                .with_min_len(1024)
+                .for_each(draw);
+        } else {
+            out.iter_mut().enumerate().for_each(draw);
+        }
+        Ok(())
     }
 
     /// Batched Gumbel-softmax: for each row of the row-major `rows × cols` `logits`,

@@ -64,6 +64,13 @@ pub enum Error {
         /// The rejected value.
         value: f32,
     },
+    /// Finite logits and noise whose f32 score (`x/T + g` or `x + g`) overflows to
+    /// infinity. Only possible with caller-supplied noise or logits near `f32::MAX`;
+    /// [`gumbel_max`](crate::gumbel_max) falls back to f64 scores instead of failing.
+    ScoreOverflow {
+        /// The row.
+        row: usize,
+    },
     /// Every entry of a row is masked (`-inf` logit or zero probability).
     AllMasked {
         /// The row.
@@ -127,6 +134,10 @@ impl fmt::Display for Error {
                     describe(value)
                 )
             }
+            Error::ScoreOverflow { row } => write!(
+                f,
+                "row {row}: logits + noise overflow f32 (finite inputs near f32::MAX)"
+            ),
             Error::AllMasked { row } => write!(f, "every entry of row {row} is masked"),
             Error::EmptyRow => write!(f, "a row has no entries"),
             Error::NotMultipleOfCols { len, cols } => {

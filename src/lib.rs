@@ -77,7 +77,7 @@ mod sample;
 pub mod simd;
 
 pub use batch::{
-    DEFAULT_PARALLEL_THRESHOLD, DEFAULT_RING_CAPACITY, Method, Sampler,
+    DEFAULT_PARALLEL_THRESHOLD, DEFAULT_RING_CAPACITY, Method, SAMPLE_N_TABLE_MIN, Sampler,
     gumbel_softmax_backward_batch,
 };
 pub use distribution::Gumbel;

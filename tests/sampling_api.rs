@@ -14,8 +14,7 @@ mod common;
 use gumbel::noise::fill_gumbel;
 use gumbel::simd::{self, Isa, with_isa};
 use gumbel::{
-    Error, Method, Sampler, gumbel_max, gumbel_max_probs, softmax_roulette,
-    softmax_roulette_probs,
+    Error, Method, Sampler, gumbel_max, gumbel_max_probs, softmax_roulette, softmax_roulette_probs,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -204,7 +203,14 @@ enum Call {
 
 const LOGIT_CALLS: [Call; 2] = [Call::Batch, Call::Keyed];
 
-fn call(s: &mut Sampler, c: Call, x: &[f32], cols: usize, keys: &[u64], out: &mut [u32]) -> Result<(), Error> {
+fn call(
+    s: &mut Sampler,
+    c: Call,
+    x: &[f32],
+    cols: usize,
+    keys: &[u64],
+    out: &mut [u32],
+) -> Result<(), Error> {
     match c {
         Call::Batch => s.sample_batch(x, cols, out),
         Call::BatchProbs => s.sample_batch_probs(x, cols, out),
@@ -243,29 +249,27 @@ fn case() -> impl Strategy<Value = Case> {
         .prop_flat_map(|(cols, rows, mask, quantize, seed, t)| {
             // probability of a mask: 0, 1/8, ~0.8, ~0.99, 1 (every row masked)
             let threshold = [0u16, 32, 200, 254, 256][mask];
-            prop::collection::vec((-30.0f32..=30.0, any::<u8>()), rows * cols).prop_map(
-                move |v| {
-                    let logits = v
-                        .into_iter()
-                        .map(|(x, b)| {
-                            if (b as u16) < threshold {
-                                NEG_INF
-                            } else if quantize {
-                                x.round() // many exact ties
-                            } else {
-                                x
-                            }
-                        })
-                        .collect();
-                    Case {
-                        rows,
-                        cols,
-                        logits,
-                        seed,
-                        t,
-                    }
-                },
-            )
+            prop::collection::vec((-30.0f32..=30.0, any::<u8>()), rows * cols).prop_map(move |v| {
+                let logits = v
+                    .into_iter()
+                    .map(|(x, b)| {
+                        if (b as u16) < threshold {
+                            NEG_INF
+                        } else if quantize {
+                            x.round() // many exact ties
+                        } else {
+                            x
+                        }
+                    })
+                    .collect();
+                Case {
+                    rows,
+                    cols,
+                    logits,
+                    seed,
+                    t,
+                }
+            })
         })
 }
 
@@ -283,8 +287,11 @@ fn check_case(c: &Case) {
     for (r, g) in noise.chunks_mut(cols).enumerate() {
         fill_gumbel(seed, r as u64, g);
     }
-    let first_masked =
-        (0..rows).find(|&r| logits[r * cols..(r + 1) * cols].iter().all(|&v| v == NEG_INF));
+    let first_masked = (0..rows).find(|&r| {
+        logits[r * cols..(r + 1) * cols]
+            .iter()
+            .all(|&v| v == NEG_INF)
+    });
 
     // free functions, one row at a time, every ISA given the same noise and uniform
     for r in 0..rows {
@@ -302,10 +309,19 @@ fn check_case(c: &Case) {
                 ]
             })
             .unwrap();
-            let names = ["gumbel_max", "gumbel_max_probs", "softmax_roulette", "softmax_roulette_probs"];
+            let names = [
+                "gumbel_max",
+                "gumbel_max_probs",
+                "softmax_roulette",
+                "softmax_roulette_probs",
+            ];
             if masked {
                 for (res, name) in got.into_iter().zip(names) {
-                    assert_err(res, &Error::AllMasked { row: 0 }, &format!("{isa} {name} row {r}"));
+                    assert_err(
+                        res,
+                        &Error::AllMasked { row: 0 },
+                        &format!("{isa} {name} row {r}"),
+                    );
                 }
                 continue;
             }
@@ -354,7 +370,10 @@ fn check_case(c: &Case) {
                     res.unwrap_or_else(|e| panic!("{ctx}: {e}"));
                     for (r, &o) in out.iter().enumerate() {
                         assert!((o as usize) < cols, "{ctx}: row {r} token {o}");
-                        assert!(logits[r * cols + o as usize] != NEG_INF, "{ctx}: row {r} masked token {o}");
+                        assert!(
+                            logits[r * cols + o as usize] != NEG_INF,
+                            "{ctx}: row {r} masked token {o}"
+                        );
                     }
                 }
             }
@@ -418,42 +437,79 @@ fn data_cases(probs: bool) -> Vec<(&'static str, Vec<f32>, Error)> {
     let mask = if probs { 0.0 } else { NEG_INF };
     let mut v = Vec::new();
     if probs {
-        for (name, bad) in [("negative", -0.5f32), ("NaN", nan), ("+inf", inf), ("-inf", NEG_INF)] {
+        for (name, bad) in [
+            ("negative", -0.5f32),
+            ("NaN", nan),
+            ("+inf", inf),
+            ("-inf", NEG_INF),
+        ] {
             v.push((
                 name,
                 with_value(base.clone(), cols, &[(2, 5, bad)]),
-                Error::InvalidProbability { row: 2, col: 5, value: bad },
+                Error::InvalidProbability {
+                    row: 2,
+                    col: 5,
+                    value: bad,
+                },
             ));
         }
         v.push((
             "negative then NaN in one row: first column",
             with_value(base.clone(), cols, &[(1, 30, nan), (1, 4, -1.0)]),
-            Error::InvalidProbability { row: 1, col: 4, value: -1.0 },
+            Error::InvalidProbability {
+                row: 1,
+                col: 4,
+                value: -1.0,
+            },
         ));
     } else {
         for (name, bad) in [("NaN", nan), ("+inf", inf)] {
             v.push((
                 name,
                 with_value(base.clone(), cols, &[(2, 5, bad)]),
-                Error::InvalidLogit { row: 2, col: 5, value: bad },
+                Error::InvalidLogit {
+                    row: 2,
+                    col: 5,
+                    value: bad,
+                },
             ));
         }
         v.push((
             "NaN and +inf in one row: first column",
             with_value(base.clone(), cols, &[(1, 36, nan), (1, 3, inf)]),
-            Error::InvalidLogit { row: 1, col: 3, value: inf },
+            Error::InvalidLogit {
+                row: 1,
+                col: 3,
+                value: inf,
+            },
         ));
         v.push((
             "NaN in the last column of the last row",
             with_value(base.clone(), cols, &[(3, 36, nan)]),
-            Error::InvalidLogit { row: 3, col: 36, value: nan },
+            Error::InvalidLogit {
+                row: 3,
+                col: 36,
+                value: nan,
+            },
         ));
     }
-    v.push(("all masked", with_row(base.clone(), cols, 3, mask), Error::AllMasked { row: 3 }));
+    v.push((
+        "all masked",
+        with_row(base.clone(), cols, 3, mask),
+        Error::AllMasked { row: 3 },
+    ));
     let bad = if probs {
-        Error::InvalidProbability { row: 2, col: 0, value: nan }
+        Error::InvalidProbability {
+            row: 2,
+            col: 0,
+            value: nan,
+        }
     } else {
-        Error::InvalidLogit { row: 2, col: 0, value: nan }
+        Error::InvalidLogit {
+            row: 2,
+            col: 0,
+            value: nan,
+        }
     };
     v.push((
         "all masked row before a bad row",
@@ -473,20 +529,28 @@ fn sampler_data_errors_are_typed_and_leave_out_untouched() {
     let cols = 37;
     let keys = keys_for(4);
     for probs in [false, true] {
-        let calls: &[Call] = if probs { &[Call::BatchProbs] } else { &LOGIT_CALLS };
+        let calls: &[Call] = if probs {
+            &[Call::BatchProbs]
+        } else {
+            &LOGIT_CALLS
+        };
         for (what, x, want) in data_cases(probs) {
             for &isa in &common::isas() {
                 for m in METHODS {
                     for t in [1.0, 0.5, 2.0, 0.0] {
                         for &c in calls {
                             for threshold in [0, usize::MAX] {
-                                let ctx = format!("{what}: {isa} {m:?} {c:?} T={t} threshold {threshold}");
+                                let ctx = format!(
+                                    "{what}: {isa} {m:?} {c:?} T={t} threshold {threshold}"
+                                );
                                 let mut s = Sampler::new(3)
                                     .method(m)
                                     .temperature(t)
                                     .parallel_threshold(threshold);
                                 let mut out = [SENTINEL; 4];
-                                let res = with_isa(isa, || call(&mut s, c, &x, cols, &keys, &mut out)).unwrap();
+                                let res =
+                                    with_isa(isa, || call(&mut s, c, &x, cols, &keys, &mut out))
+                                        .unwrap();
                                 assert_err(res, &want, &ctx);
                                 assert_untouched(&out, &ctx);
                             }
@@ -500,14 +564,23 @@ fn sampler_data_errors_are_typed_and_leave_out_untouched() {
                         };
                         let one = &x[row * cols..(row + 1) * cols];
                         let want_one = match want {
-                            Error::InvalidLogit { col, value, .. } => Error::InvalidLogit { row: 0, col, value },
+                            Error::InvalidLogit { col, value, .. } => {
+                                Error::InvalidLogit { row: 0, col, value }
+                            }
                             Error::InvalidProbability { col, value, .. } => {
                                 Error::InvalidProbability { row: 0, col, value }
                             }
                             _ => Error::AllMasked { row: 0 },
                         };
                         let mut s = Sampler::new(3).method(m).temperature(t);
-                        let res = with_isa(isa, || if probs { s.sample_probs(one) } else { s.sample(one) }).unwrap();
+                        let res = with_isa(isa, || {
+                            if probs {
+                                s.sample_probs(one)
+                            } else {
+                                s.sample(one)
+                            }
+                        })
+                        .unwrap();
                         assert_err(res, &want_one, &format!("{what}: {isa} {m:?} sample T={t}"));
                     }
                 }
@@ -515,6 +588,9 @@ fn sampler_data_errors_are_typed_and_leave_out_untouched() {
         }
     }
 }
+
+/// (what, data, cols, out length, keys length, expected error)
+type ShapeCase<'a> = (&'static str, &'a [f32], usize, usize, usize, Error);
 
 #[test]
 fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
@@ -526,8 +602,12 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
     long.push(0.0);
     for m in METHODS {
         for c in [Call::Batch, Call::BatchProbs, Call::Keyed] {
-            let data = if matches!(c, Call::BatchProbs) { &p } else { &x };
-            let cases: Vec<(&str, &[f32], usize, usize, usize, Error)> = vec![
+            let data = if matches!(c, Call::BatchProbs) {
+                &p
+            } else {
+                &x
+            };
+            let cases: Vec<ShapeCase> = vec![
                 ("cols = 0", data, 0, 4, 4, Error::EmptyRow),
                 ("empty slice", &[], cols, 0, 0, Error::EmptyRow),
                 ("empty slice, out of 1", &[], cols, 1, 1, Error::EmptyRow),
@@ -537,7 +617,10 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
                     cols,
                     4,
                     4,
-                    Error::NotMultipleOfCols { len: 4 * cols + 1, cols },
+                    Error::NotMultipleOfCols {
+                        len: 4 * cols + 1,
+                        cols,
+                    },
                 ),
                 (
                     "out too short",
@@ -545,7 +628,11 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
                     cols,
                     3,
                     4,
-                    Error::LengthMismatch { what: "out", expected: 4, found: 3 },
+                    Error::LengthMismatch {
+                        what: "out",
+                        expected: 4,
+                        found: 3,
+                    },
                 ),
                 (
                     "out too long",
@@ -553,7 +640,11 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
                     cols,
                     5,
                     4,
-                    Error::LengthMismatch { what: "out", expected: 4, found: 5 },
+                    Error::LengthMismatch {
+                        what: "out",
+                        expected: 4,
+                        found: 5,
+                    },
                 ),
             ];
             for (what, data, cols, out_len, keys_len, want) in cases {
@@ -572,7 +663,15 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
                     let mut s = Sampler::new(5).method(m);
                     let mut out = vec![SENTINEL; 4];
                     let res = s.sample_batch_keyed(&x, cols, &keys, &mut out);
-                    assert_err(res, &Error::LengthMismatch { what: "keys", expected: 4, found: n }, &ctx);
+                    assert_err(
+                        res,
+                        &Error::LengthMismatch {
+                            what: "keys",
+                            expected: 4,
+                            found: n,
+                        },
+                        &ctx,
+                    );
                     assert_untouched(&out, &ctx);
                 }
             }
@@ -585,12 +684,24 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
                 assert_untouched(&out, &ctx);
                 assert_eq!(s.rows_sampled(), 0, "{ctx}");
                 assert_err(s.sample(&x[..cols]), &Error::InvalidTemperature(t), &ctx);
-                assert_err(s.sample_probs(&p[..cols]), &Error::InvalidTemperature(t), &ctx);
+                assert_err(
+                    s.sample_probs(&p[..cols]),
+                    &Error::InvalidTemperature(t),
+                    &ctx,
+                );
             }
         }
         let mut s = Sampler::new(5).method(m);
-        assert_err(s.sample(&[]), &Error::EmptyRow, &format!("{m:?} sample(&[])"));
-        assert_err(s.sample_probs(&[]), &Error::EmptyRow, &format!("{m:?} sample_probs(&[])"));
+        assert_err(
+            s.sample(&[]),
+            &Error::EmptyRow,
+            &format!("{m:?} sample(&[])"),
+        );
+        assert_err(
+            s.sample_probs(&[]),
+            &Error::EmptyRow,
+            &format!("{m:?} sample_probs(&[])"),
+        );
 
         // shape errors spend no randomness: the next call matches a fresh sampler
         let mut out = vec![SENTINEL; 3];
@@ -600,7 +711,10 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
         let mut a = vec![0u32; 4];
         let mut b = vec![0u32; 4];
         s.sample_batch(&x, cols, &mut a).unwrap();
-        Sampler::new(5).method(m).sample_batch(&x, cols, &mut b).unwrap();
+        Sampler::new(5)
+            .method(m)
+            .sample_batch(&x, cols, &mut b)
+            .unwrap();
         assert_eq!(a, b, "{m:?}: shape errors changed the randomness");
     }
 }
@@ -619,47 +733,140 @@ fn free_function_errors_are_typed() {
                 for (bad, col) in [(nan, 1usize), (inf, 4), (nan, 0)] {
                     let mut xb = x;
                     xb[col] = bad;
-                    let want = Error::InvalidLogit { row: 0, col, value: bad };
+                    let want = Error::InvalidLogit {
+                        row: 0,
+                        col,
+                        value: bad,
+                    };
                     assert_err(gumbel_max(&xb, &g, t), &want, &ctx("gumbel_max bad logit"));
-                    assert_err(softmax_roulette(&xb, 0.5, t), &want, &ctx("softmax_roulette bad logit"));
+                    assert_err(
+                        softmax_roulette(&xb, 0.5, t),
+                        &want,
+                        &ctx("softmax_roulette bad logit"),
+                    );
                 }
                 let mut xb = x;
                 xb[3] = inf;
                 xb[1] = nan;
-                let want = Error::InvalidLogit { row: 0, col: 1, value: nan };
-                assert_err(gumbel_max(&xb, &g, t), &want, &ctx("gumbel_max first bad logit"));
-                assert_err(softmax_roulette(&xb, 0.5, t), &want, &ctx("softmax_roulette first bad logit"));
+                let want = Error::InvalidLogit {
+                    row: 0,
+                    col: 1,
+                    value: nan,
+                };
+                assert_err(
+                    gumbel_max(&xb, &g, t),
+                    &want,
+                    &ctx("gumbel_max first bad logit"),
+                );
+                assert_err(
+                    softmax_roulette(&xb, 0.5, t),
+                    &want,
+                    &ctx("softmax_roulette first bad logit"),
+                );
                 for (bad, col) in [(-0.5f32, 1usize), (nan, 4), (inf, 0), (NEG_INF, 2)] {
                     let mut pb = p;
                     pb[col] = bad;
-                    let want = Error::InvalidProbability { row: 0, col, value: bad };
-                    assert_err(gumbel_max_probs(&pb, &g, t), &want, &ctx("gumbel_max_probs bad prob"));
-                    assert_err(softmax_roulette_probs(&pb, 0.5, t), &want, &ctx("softmax_roulette_probs bad prob"));
+                    let want = Error::InvalidProbability {
+                        row: 0,
+                        col,
+                        value: bad,
+                    };
+                    assert_err(
+                        gumbel_max_probs(&pb, &g, t),
+                        &want,
+                        &ctx("gumbel_max_probs bad prob"),
+                    );
+                    assert_err(
+                        softmax_roulette_probs(&pb, 0.5, t),
+                        &want,
+                        &ctx("softmax_roulette_probs bad prob"),
+                    );
                 }
                 let masked = [NEG_INF; 5];
                 let zeros = [0.0f32; 5];
                 let want = Error::AllMasked { row: 0 };
-                assert_err(gumbel_max(&masked, &g, t), &want, &ctx("gumbel_max all masked"));
-                assert_err(gumbel_max_probs(&zeros, &g, t), &want, &ctx("gumbel_max_probs all zero"));
-                assert_err(softmax_roulette(&masked, 0.5, t), &want, &ctx("softmax_roulette all masked"));
-                assert_err(softmax_roulette_probs(&zeros, 0.5, t), &want, &ctx("softmax_roulette_probs all zero"));
+                assert_err(
+                    gumbel_max(&masked, &g, t),
+                    &want,
+                    &ctx("gumbel_max all masked"),
+                );
+                assert_err(
+                    gumbel_max_probs(&zeros, &g, t),
+                    &want,
+                    &ctx("gumbel_max_probs all zero"),
+                );
+                assert_err(
+                    softmax_roulette(&masked, 0.5, t),
+                    &want,
+                    &ctx("softmax_roulette all masked"),
+                );
+                assert_err(
+                    softmax_roulette_probs(&zeros, 0.5, t),
+                    &want,
+                    &ctx("softmax_roulette_probs all zero"),
+                );
 
-                assert_err(gumbel_max(&[], &[], t), &Error::EmptyRow, &ctx("gumbel_max empty"));
-                assert_err(gumbel_max_probs(&[], &[], t), &Error::EmptyRow, &ctx("gumbel_max_probs empty"));
-                assert_err(softmax_roulette(&[], 0.5, t), &Error::EmptyRow, &ctx("softmax_roulette empty"));
-                assert_err(softmax_roulette_probs(&[], 0.5, t), &Error::EmptyRow, &ctx("softmax_roulette_probs empty"));
+                assert_err(
+                    gumbel_max(&[], &[], t),
+                    &Error::EmptyRow,
+                    &ctx("gumbel_max empty"),
+                );
+                assert_err(
+                    gumbel_max_probs(&[], &[], t),
+                    &Error::EmptyRow,
+                    &ctx("gumbel_max_probs empty"),
+                );
+                assert_err(
+                    softmax_roulette(&[], 0.5, t),
+                    &Error::EmptyRow,
+                    &ctx("softmax_roulette empty"),
+                );
+                assert_err(
+                    softmax_roulette_probs(&[], 0.5, t),
+                    &Error::EmptyRow,
+                    &ctx("softmax_roulette_probs empty"),
+                );
 
                 for n in [0usize, 4, 6] {
                     let gn = vec![0.0f32; n];
-                    let want = Error::LengthMismatch { what: "noise", expected: 5, found: n };
-                    assert_err(gumbel_max(&x, &gn, t), &want, &ctx("gumbel_max noise length"));
-                    assert_err(gumbel_max_probs(&p, &gn, t), &want, &ctx("gumbel_max_probs noise length"));
+                    let want = Error::LengthMismatch {
+                        what: "noise",
+                        expected: 5,
+                        found: n,
+                    };
+                    assert_err(
+                        gumbel_max(&x, &gn, t),
+                        &want,
+                        &ctx("gumbel_max noise length"),
+                    );
+                    assert_err(
+                        gumbel_max_probs(&p, &gn, t),
+                        &want,
+                        &ctx("gumbel_max_probs noise length"),
+                    );
                 }
 
-                for u in [0.0f64, 1.0, f64::NAN, -0.5, 1.5, f64::INFINITY, -0.0, 1.0 + f64::EPSILON] {
+                for u in [
+                    0.0f64,
+                    1.0,
+                    f64::NAN,
+                    -0.5,
+                    1.5,
+                    f64::INFINITY,
+                    -0.0,
+                    1.0 + f64::EPSILON,
+                ] {
                     let want = Error::InvalidUniform(u);
-                    assert_err(softmax_roulette(&x, u, t), &want, &ctx("softmax_roulette u"));
-                    assert_err(softmax_roulette_probs(&p, u, t), &want, &ctx("softmax_roulette_probs u"));
+                    assert_err(
+                        softmax_roulette(&x, u, t),
+                        &want,
+                        &ctx("softmax_roulette u"),
+                    );
+                    assert_err(
+                        softmax_roulette_probs(&p, u, t),
+                        &want,
+                        &ctx("softmax_roulette_probs u"),
+                    );
                 }
             }
             for t in [-1.0f32, f32::NAN, f32::INFINITY, NEG_INF, -1e-45] {
@@ -672,7 +879,12 @@ fn free_function_errors_are_typed() {
             }
             // non-finite noise, also at a masked entry; greedy only length-checks noise
             for t in [1.0f32, 0.5, 2.0] {
-                for (bad, index) in [(f32::NAN, 2usize), (f32::INFINITY, 0), (NEG_INF, 4), (f32::NAN, 1)] {
+                for (bad, index) in [
+                    (f32::NAN, 2usize),
+                    (f32::INFINITY, 0),
+                    (NEG_INF, 4),
+                    (f32::NAN, 1),
+                ] {
                     let mut gb = g;
                     gb[index] = bad;
                     let ctx = format!("{isa} T={t} noise[{index}] = {bad}");
@@ -681,11 +893,19 @@ fn free_function_errors_are_typed() {
                     assert_err(gumbel_max_probs(&p, &gb, t), &want, &ctx);
                     let mut xm = x;
                     xm[index] = NEG_INF;
-                    assert_err(gumbel_max(&xm, &gb, t), &want, &format!("{ctx}, masked logit"));
+                    assert_err(
+                        gumbel_max(&xm, &gb, t),
+                        &want,
+                        &format!("{ctx}, masked logit"),
+                    );
                 }
             }
             let gb = [f32::NAN; 5];
-            assert_eq!(gumbel_max(&x, &gb, 0.0), Ok(2), "{isa} greedy ignores noise values");
+            assert_eq!(
+                gumbel_max(&x, &gb, 0.0),
+                Ok(2),
+                "{isa} greedy ignores noise values"
+            );
         })
         .unwrap();
     }
@@ -702,27 +922,62 @@ fn parallel_batch_errors_name_the_first_bad_row() {
     let inf = f32::INFINITY;
     let logit_cases = [
         (
-            with_value(with_row(base.clone(), cols, 10, NEG_INF), cols, &[(9, 700, nan), (9, 3, inf), (50, 0, nan), (63, 1023, inf)]),
-            Error::InvalidLogit { row: 9, col: 3, value: inf },
+            with_value(
+                with_row(base.clone(), cols, 10, NEG_INF),
+                cols,
+                &[(9, 700, nan), (9, 3, inf), (50, 0, nan), (63, 1023, inf)],
+            ),
+            Error::InvalidLogit {
+                row: 9,
+                col: 3,
+                value: inf,
+            },
         ),
         (
-            with_value(with_row(with_row(base.clone(), cols, 7, NEG_INF), cols, 60, NEG_INF), cols, &[(8, 0, nan), (40, 5, inf)]),
+            with_value(
+                with_row(with_row(base.clone(), cols, 7, NEG_INF), cols, 60, NEG_INF),
+                cols,
+                &[(8, 0, nan), (40, 5, inf)],
+            ),
             Error::AllMasked { row: 7 },
         ),
         (
-            with_value(with_row(base.clone(), cols, 0, NEG_INF), cols, &[(63, 1023, nan)]),
+            with_value(
+                with_row(base.clone(), cols, 0, NEG_INF),
+                cols,
+                &[(63, 1023, nan)],
+            ),
             Error::AllMasked { row: 0 },
         ),
-        (with_value(base.clone(), cols, &[(63, 1023, nan)]), Error::InvalidLogit { row: 63, col: 1023, value: nan }),
+        (
+            with_value(base.clone(), cols, &[(63, 1023, nan)]),
+            Error::InvalidLogit {
+                row: 63,
+                col: 1023,
+                value: nan,
+            },
+        ),
     ];
     let pbase = to_probs(&base);
     let prob_cases = [
         (
-            with_value(with_row(pbase.clone(), cols, 12, 0.0), cols, &[(11, 500, -2.0), (11, 1000, nan), (30, 0, inf)]),
-            Error::InvalidProbability { row: 11, col: 500, value: -2.0 },
+            with_value(
+                with_row(pbase.clone(), cols, 12, 0.0),
+                cols,
+                &[(11, 500, -2.0), (11, 1000, nan), (30, 0, inf)],
+            ),
+            Error::InvalidProbability {
+                row: 11,
+                col: 500,
+                value: -2.0,
+            },
         ),
         (
-            with_value(with_row(pbase, cols, 5, 0.0), cols, &[(6, 0, inf), (62, 0, -1.0)]),
+            with_value(
+                with_row(pbase, cols, 5, 0.0),
+                cols,
+                &[(6, 0, inf), (62, 0, -1.0)],
+            ),
             Error::AllMasked { row: 5 },
         ),
     ];
@@ -731,7 +986,10 @@ fn parallel_batch_errors_name_the_first_bad_row() {
             for m in METHODS {
                 for t in [1.0, 0.7, 0.0] {
                     for rep in 0..3 {
-                        let mut s = Sampler::new(rep).method(m).temperature(t).parallel_threshold(0);
+                        let mut s = Sampler::new(rep)
+                            .method(m)
+                            .temperature(t)
+                            .parallel_threshold(0);
                         for (x, want) in &logit_cases {
                             for c in LOGIT_CALLS {
                                 let ctx = format!("{threads} threads {m:?} {c:?} T={t} rep {rep}");
@@ -759,30 +1017,61 @@ fn parallel_batch_errors_name_the_first_bad_row() {
 fn error_messages_name_what_is_wrong() {
     let cols = 16;
     let x = with_value(batch_logits(4, cols, 3), cols, &[(2, 9, f32::NAN)]);
-    let e = Sampler::new(1).sample_batch(&x, cols, &mut [0; 4]).unwrap_err();
+    let e = Sampler::new(1)
+        .sample_batch(&x, cols, &mut [0; 4])
+        .unwrap_err();
     let msg = e.to_string();
-    assert!(msg.contains("row 2") && msg.contains("column 9") && msg.contains("NaN"), "{msg}");
+    assert!(
+        msg.contains("row 2") && msg.contains("column 9") && msg.contains("NaN"),
+        "{msg}"
+    );
 
     let x = with_value(batch_logits(4, cols, 3), cols, &[(1, 15, f32::INFINITY)]);
-    let msg = Sampler::new(1).sample_batch(&x, cols, &mut [0; 4]).unwrap_err().to_string();
-    assert!(msg.contains("row 1") && msg.contains("column 15") && msg.contains("inf"), "{msg}");
+    let msg = Sampler::new(1)
+        .sample_batch(&x, cols, &mut [0; 4])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("row 1") && msg.contains("column 15") && msg.contains("inf"),
+        "{msg}"
+    );
 
     let x = with_row(batch_logits(4, cols, 3), cols, 3, NEG_INF);
-    let msg = Sampler::new(1).sample_batch(&x, cols, &mut [0; 4]).unwrap_err().to_string();
+    let msg = Sampler::new(1)
+        .sample_batch(&x, cols, &mut [0; 4])
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("row 3") && msg.contains("masked"), "{msg}");
 
     let p = with_value(to_probs(&batch_logits(4, cols, 3)), cols, &[(3, 4, -0.25)]);
-    let msg = Sampler::new(1).sample_batch_probs(&p, cols, &mut [0; 4]).unwrap_err().to_string();
-    assert!(msg.contains("row 3") && msg.contains("column 4") && msg.contains("-0.25"), "{msg}");
+    let msg = Sampler::new(1)
+        .sample_batch_probs(&p, cols, &mut [0; 4])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("row 3") && msg.contains("column 4") && msg.contains("-0.25"),
+        "{msg}"
+    );
 
-    let msg = gumbel_max(&[0.0, 1.0, 2.0], &[0.0, 0.0, f32::NAN], 1.0).unwrap_err().to_string();
+    let msg = gumbel_max(&[0.0, 1.0, 2.0], &[0.0, 0.0, f32::NAN], 1.0)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("index 2") && msg.contains("NaN"), "{msg}");
 
-    let msg = Sampler::new(1).sample_batch(&[0.0; 10], 3, &mut [0; 3]).unwrap_err().to_string();
+    let msg = Sampler::new(1)
+        .sample_batch(&[0.0; 10], 3, &mut [0; 3])
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("10") && msg.contains('3'), "{msg}");
 
-    let msg = Sampler::new(1).sample_batch(&[0.0; 9], 3, &mut [0; 2]).unwrap_err().to_string();
-    assert!(msg.contains("out") && msg.contains('3') && msg.contains('2'), "{msg}");
+    let msg = Sampler::new(1)
+        .sample_batch(&[0.0; 9], 3, &mut [0; 2])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("out") && msg.contains('3') && msg.contains('2'),
+        "{msg}"
+    );
 
     let msg = Sampler::new(1)
         .sample_batch_keyed(&[0.0; 9], 3, &[1], &mut [0; 3])
@@ -790,10 +1079,16 @@ fn error_messages_name_what_is_wrong() {
         .to_string();
     assert!(msg.contains("keys"), "{msg}");
 
-    let msg = gumbel_max(&[0.0; 3], &[0.0; 2], 1.0).unwrap_err().to_string();
+    let msg = gumbel_max(&[0.0; 3], &[0.0; 2], 1.0)
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("noise"), "{msg}");
 
-    let msg = Sampler::new(1).temperature(-1.0).sample(&[0.0]).unwrap_err().to_string();
+    let msg = Sampler::new(1)
+        .temperature(-1.0)
+        .sample(&[0.0])
+        .unwrap_err()
+        .to_string();
     assert!(msg.contains("temperature") && msg.contains("-1"), "{msg}");
 
     let msg = softmax_roulette(&[0.0], 1.5, 1.0).unwrap_err().to_string();
@@ -810,61 +1105,121 @@ fn error_messages_name_what_is_wrong() {
 fn finite_extremes_never_panic() {
     let max = f32::MAX;
     for &isa in &common::isas() {
-        for t in [1.0f32, 0.5, 2.0] {
-            let res = std::panic::catch_unwind(|| {
-                with_isa(isa, || gumbel_max(&[max, 0.0, -max], &[max, 0.0, 0.0], t)).unwrap()
-            });
-            match res {
-                Ok(Ok(i)) => assert_eq!(i, 0, "{isa} T={t}"),
-                Ok(Err(e)) => eprintln!("{isa} T={t}: typed error {e}"),
-                Err(_) => panic!(
-                    "{isa} T={t}: gumbel_max(&[f32::MAX, 0, -f32::MAX], &[f32::MAX, 0, 0], {t}) panicked"
-                ),
-            }
-        }
         with_isa(isa, || {
             for t in [1.0f32, 1e-30, 1e30, 0.0] {
-                assert_eq!(softmax_roulette(&[max, -max, 0.0], 0.9, t), Ok(0), "{isa} T={t}");
-                assert_eq!(softmax_roulette(&[-max, max, NEG_INF], 0.1, t), Ok(1), "{isa} T={t}");
-                assert_eq!(gumbel_max(&[-max, max, NEG_INF], &[20.0, -3.0, 0.0], t), Ok(1), "{isa} T={t}");
-                assert_eq!(softmax_roulette_probs(&[max, 1e-45, 0.0], 0.5, t), Ok(0), "{isa} T={t}");
+                assert_eq!(
+                    softmax_roulette(&[max, -max, 0.0], 0.9, t),
+                    Ok(0),
+                    "{isa} T={t}"
+                );
+                assert_eq!(
+                    softmax_roulette(&[-max, max, NEG_INF], 0.1, t),
+                    Ok(1),
+                    "{isa} T={t}"
+                );
+                assert_eq!(
+                    gumbel_max(&[-max, max, NEG_INF], &[20.0, -3.0, 0.0], t),
+                    Ok(1),
+                    "{isa} T={t}"
+                );
+                assert_eq!(
+                    softmax_roulette_probs(&[max, 1e-45, 0.0], 0.3, t),
+                    Ok(0),
+                    "{isa} T={t}"
+                );
                 let mut s = Sampler::new(1).temperature(t);
                 assert_eq!(s.sample(&[-max, max, NEG_INF]), Ok(1), "{isa} T={t}");
             }
         })
         .unwrap();
     }
+    // every method through the Sampler, on logits and weights at the f32 limits
+    for &isa in &common::isas() {
+        for m in METHODS {
+            for t in [1.0f32, 0.5, 2.0, 1e-30, 1e30] {
+                let x = [max, -max, NEG_INF, max * 0.5, -1.0];
+                let p = [max, f32::MIN_POSITIVE, 0.0, 1e-45, max * 0.5];
+                let mut s = Sampler::new(2).method(m).temperature(t);
+                let (a, b) = with_isa(isa, || (s.sample(&x), s.sample_probs(&p))).unwrap();
+                let ctx = format!("{isa} {m:?} T={t}");
+                let a = a.unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                let b = b.unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                assert!(a < 5 && x[a] != NEG_INF, "{ctx}: {a}");
+                assert!(b < 5 && p[b] != 0.0, "{ctx}: {b}");
+                if t < 1e-20 {
+                    assert_eq!((a, b), (0, 0), "{ctx}");
+                }
+            }
+        }
+    }
+    let mut panicked = Vec::new();
+    for &isa in &common::isas() {
+        for t in [1.0f32, 0.5, 2.0] {
+            for (x, g, want) in [
+                (vec![max], vec![max], 0),
+                (vec![max, 0.0, -max], vec![max, 0.0, 0.0], 0),
+                (vec![0.0, 3e38], vec![0.0, 1e32], 1),
+            ] {
+                let res =
+                    std::panic::catch_unwind(|| with_isa(isa, || gumbel_max(&x, &g, t)).unwrap());
+                match res {
+                    Ok(Ok(i)) => assert_eq!(i, want, "{isa} T={t} {x:?} {g:?}"),
+                    Ok(Err(e)) => eprintln!("{isa} T={t}: typed error {e}"),
+                    Err(_) => panicked.push(format!("{isa}: gumbel_max(&{x:?}, &{g:?}, {t:?})")),
+                }
+            }
+        }
+    }
+    assert!(
+        panicked.is_empty(),
+        "finite input panicked instead of Ok(argmax) or Err:\n{}",
+        panicked.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------------------------
 // 3. determinism
 // ---------------------------------------------------------------------------------
 
+struct SessionData {
+    a: Vec<f32>,
+    b: Vec<f32>,
+    p: Vec<f32>,
+    big: Vec<f32>,
+}
+
+fn session_data() -> &'static SessionData {
+    static DATA: std::sync::OnceLock<SessionData> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| SessionData {
+        a: batch_logits(64, 4096, 100),
+        b: batch_logits(64, 4096, 101),
+        p: to_probs(&batch_logits(64, 4096, 102)),
+        big: batch_logits(5, 300_000, 103), // 1.5M values: more than a 1M ring
+    })
+}
+
 /// Every token of a fixed sequence of calls on a fresh sampler.
 fn session(s: Sampler) -> Vec<u32> {
     let mut s = s.parallel_threshold(0);
     let (rows, cols) = (64, 4096);
-    let a = batch_logits(rows, cols, 100);
-    let b = batch_logits(rows, cols, 101);
-    let p = to_probs(&batch_logits(rows, cols, 102));
-    let big = batch_logits(5, 300_000, 103); // 1.5M values: more than a 1M ring
+    let SessionData { a, b, p, big } = session_data();
     let keys = keys_for(rows);
     let mut tokens = Vec::new();
     let mut out = vec![0u32; rows];
-    s.sample_batch(&a, cols, &mut out).unwrap();
+    s.sample_batch(a, cols, &mut out).unwrap();
     tokens.extend_from_slice(&out);
-    s.sample_batch_probs(&p, cols, &mut out).unwrap();
+    s.sample_batch_probs(p, cols, &mut out).unwrap();
     tokens.extend_from_slice(&out);
-    s.sample_batch(&b, cols, &mut out).unwrap();
+    s.sample_batch(b, cols, &mut out).unwrap();
     tokens.extend_from_slice(&out);
-    s.sample_batch_keyed(&a, cols, &keys, &mut out).unwrap();
+    s.sample_batch_keyed(a, cols, &keys, &mut out).unwrap();
     tokens.extend_from_slice(&out);
     tokens.push(s.sample(&a[..cols]).unwrap() as u32);
     tokens.push(s.sample_probs(&p[..cols]).unwrap() as u32);
     let mut out5 = vec![0u32; 5];
-    s.sample_batch(&big, 300_000, &mut out5).unwrap();
+    s.sample_batch(big, 300_000, &mut out5).unwrap();
     tokens.extend_from_slice(&out5);
-    s.sample_batch(&a, cols, &mut out).unwrap();
+    s.sample_batch(a, cols, &mut out).unwrap();
     tokens.extend_from_slice(&out);
     assert_eq!(s.rows_sampled(), 4 * 64 + 2 + 5);
     tokens
@@ -881,13 +1236,13 @@ fn same_seed_same_tokens_whatever_the_thread_count() {
             for (n, r) in [2, 4, 8].iter().zip(&runs[1..]) {
                 assert_eq!(&runs[0], r, "{m:?} T={t}: 1 thread vs {n} threads");
             }
-            // never parallel: the same again
-            let serial = session(Sampler::new(2024).method(m).temperature(t)).len();
-            assert_eq!(serial, runs[0].len());
-            let mut s = Sampler::new(2024).method(m).temperature(t).parallel_threshold(usize::MAX);
-            let a = batch_logits(64, 4096, 100);
+            // never parallel: the same first call
+            let mut s = Sampler::new(2024)
+                .method(m)
+                .temperature(t)
+                .parallel_threshold(usize::MAX);
             let mut out = vec![0u32; 64];
-            s.sample_batch(&a, 4096, &mut out).unwrap();
+            s.sample_batch(&session_data().a, 4096, &mut out).unwrap();
             assert_eq!(out[..], runs[0][..64], "{m:?} T={t}: serial vs parallel");
             // a different seed gives different tokens
             let other = session(Sampler::new(2025).method(m).temperature(t));
@@ -900,16 +1255,29 @@ fn same_seed_same_tokens_whatever_the_thread_count() {
 fn background_refill_gives_the_same_tokens() {
     for capacity in [1usize << 20, gumbel::DEFAULT_RING_CAPACITY] {
         for t in [1.0, 0.7] {
-            let make = || Sampler::new(77).method(Method::GumbelMax).temperature(t).ring_capacity(capacity);
+            let make = move || {
+                Sampler::new(77)
+                    .method(Method::GumbelMax)
+                    .temperature(t)
+                    .ring_capacity(capacity)
+            };
             let local = session(make());
             let bg = pool(4).install(|| session(make().background_refill(true)));
             assert_eq!(local, bg, "capacity {capacity} T={t}: background vs local");
             let mut waited = make().background_refill(true);
             waited.wait_for_noise();
-            assert_eq!(session(waited), local, "capacity {capacity} T={t}: after wait_for_noise");
+            assert_eq!(
+                session(waited),
+                local,
+                "capacity {capacity} T={t}: after wait_for_noise"
+            );
             // switched on and off again
             let toggled = make().background_refill(true).background_refill(false);
-            assert_eq!(session(toggled), local, "capacity {capacity} T={t}: toggled");
+            assert_eq!(
+                session(toggled),
+                local,
+                "capacity {capacity} T={t}: toggled"
+            );
         }
     }
 }
@@ -920,12 +1288,18 @@ fn keyed_rows_depend_only_on_seed_and_key() {
     let x = batch_logits(rows, cols, 5);
     let keys: Vec<u64> = (0..rows as u64).map(|r| (r << 32) | (r * 31 + 7)).collect();
     let perm: Vec<usize> = (0..rows).map(|r| (r * 5 + 3) % rows).collect();
-    let xp: Vec<f32> = perm.iter().flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied()).collect();
+    let xp: Vec<f32> = perm
+        .iter()
+        .flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied())
+        .collect();
     let kp: Vec<u64> = perm.iter().map(|&r| keys[r]).collect();
     for m in METHODS {
         for t in [1.0, 0.6, 3.0] {
             let ctx = format!("{m:?} T={t}");
-            let mut s = Sampler::new(9).method(m).temperature(t).parallel_threshold(0);
+            let mut s = Sampler::new(9)
+                .method(m)
+                .temperature(t)
+                .parallel_threshold(0);
             let mut out = vec![0u32; rows];
             s.sample_batch_keyed(&x, cols, &keys, &mut out).unwrap();
             assert_eq!(s.rows_sampled(), 0, "{ctx}: keyed calls do not count rows");
@@ -990,11 +1364,23 @@ fn greedy_is_argmax_with_lowest_index_on_ties() {
                 let g: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).sin() * 5.0).collect();
                 let ctx = format!("{isa} {:?}", &x[..4]);
                 assert_eq!(gumbel_max(x, &g, 0.0), Ok(*want), "{ctx} gumbel_max");
-                assert_eq!(softmax_roulette(x, 0.999, 0.0), Ok(*want), "{ctx} softmax_roulette");
+                assert_eq!(
+                    softmax_roulette(x, 0.999, 0.0),
+                    Ok(*want),
+                    "{ctx} softmax_roulette"
+                );
                 if x[*want] > -80.0 {
                     // exp keeps distinct values distinct only in range
-                    assert_eq!(gumbel_max_probs(&p, &g, 0.0), Ok(*want), "{ctx} gumbel_max_probs");
-                    assert_eq!(softmax_roulette_probs(&p, 0.001, 0.0), Ok(*want), "{ctx} softmax_roulette_probs");
+                    assert_eq!(
+                        gumbel_max_probs(&p, &g, 0.0),
+                        Ok(*want),
+                        "{ctx} gumbel_max_probs"
+                    );
+                    assert_eq!(
+                        softmax_roulette_probs(&p, 0.001, 0.0),
+                        Ok(*want),
+                        "{ctx} softmax_roulette_probs"
+                    );
                 }
                 for m in METHODS {
                     let mut s = Sampler::new(1).method(m).temperature(0.0);
@@ -1045,18 +1431,29 @@ fn ties_go_to_the_lowest_index_on_every_isa() {
                     let p = to_probs(&x);
                     assert_eq!(gumbel_max_probs(&p, &g, t), Ok(maxima[0]), "{ctx} probs");
                     // masked entries before the maxima do not matter
-                    x[..maxima[0]].iter_mut().step_by(2).for_each(|v| *v = NEG_INF);
+                    x[..maxima[0]]
+                        .iter_mut()
+                        .step_by(2)
+                        .for_each(|v| *v = NEG_INF);
                     assert_eq!(gumbel_max(&x, &g, t), Ok(maxima[0]), "{ctx} masked");
                 }
                 // all equal rows of every length up to 300 → 0
                 for n in 1..=300 {
                     let x = vec![-1.5f32; n];
                     let g = vec![0.0f32; n];
-                    assert_eq!(gumbel_max(&x, &g, t), Ok(0), "{isa} T={t} all equal, n = {n}");
+                    assert_eq!(
+                        gumbel_max(&x, &g, t),
+                        Ok(0),
+                        "{isa} T={t} all equal, n = {n}"
+                    );
                     let mut x = x;
                     x[0] = NEG_INF;
                     if n > 1 {
-                        assert_eq!(gumbel_max(&x, &g, t), Ok(1), "{isa} T={t} all equal but masked 0, n = {n}");
+                        assert_eq!(
+                            gumbel_max(&x, &g, t),
+                            Ok(1),
+                            "{isa} T={t} all equal but masked 0, n = {n}"
+                        );
                     }
                 }
             }
@@ -1091,7 +1488,10 @@ fn temperature_extremes() {
                     (gumbel_max(row, &g, t), "gumbel_max"),
                     (gumbel_max_probs(&p[..cols], &g, t), "gumbel_max_probs"),
                     (softmax_roulette(row, 0.3, t), "softmax_roulette"),
-                    (softmax_roulette_probs(&p[..cols], 0.3, t), "softmax_roulette_probs"),
+                    (
+                        softmax_roulette_probs(&p[..cols], 0.3, t),
+                        "softmax_roulette_probs",
+                    ),
                 ] {
                     let i = i.unwrap_or_else(|e| panic!("{ctx} {name}: {e}"));
                     assert!(i < cols && row[i] != NEG_INF, "{ctx} {name}: {i}");
@@ -1100,25 +1500,58 @@ fn temperature_extremes() {
                     }
                 }
                 for m in METHODS {
-                    let mut s = Sampler::new(8).method(m).temperature(t).parallel_threshold(0);
+                    let mut s = Sampler::new(8)
+                        .method(m)
+                        .temperature(t)
+                        .parallel_threshold(0);
                     let mut out = [SENTINEL; 3];
                     for c in [Call::Batch, Call::BatchProbs, Call::Keyed] {
-                        let data = if matches!(c, Call::BatchProbs) { &p } else { &x };
-                        call(&mut s, c, data, cols, &keys, &mut out).unwrap_or_else(|e| panic!("{ctx} {m:?} {c:?}: {e}"));
+                        let data = if matches!(c, Call::BatchProbs) {
+                            &p
+                        } else {
+                            &x
+                        };
+                        call(&mut s, c, data, cols, &keys, &mut out)
+                            .unwrap_or_else(|e| panic!("{ctx} {m:?} {c:?}: {e}"));
                         for (r, &o) in out.iter().enumerate() {
-                            assert!((o as usize) < cols && x[r * cols + o as usize] != NEG_INF, "{ctx} {m:?} {c:?} row {r}: {o}");
+                            assert!(
+                                (o as usize) < cols && x[r * cols + o as usize] != NEG_INF,
+                                "{ctx} {m:?} {c:?} row {r}: {o}"
+                            );
                             if t < 1.0 && !matches!(c, Call::BatchProbs) {
-                                assert_eq!(o as usize, argmax[r], "{ctx} {m:?} {c:?} row {r}: a tiny temperature is greedy");
+                                assert_eq!(
+                                    o as usize, argmax[r],
+                                    "{ctx} {m:?} {c:?} row {r}: a tiny temperature is greedy"
+                                );
                             }
                         }
                     }
                 }
             }
+            // weights that underflow to zero are never drawn, whatever u
+            for u in [f64::MIN_POSITIVE, 1e-9, 0.5, 1.0 - 1e-16] {
+                let row = [NEG_INF, -200.0, 0.0, -300.0, NEG_INF];
+                assert_eq!(softmax_roulette(&row, u, 1.0), Ok(2), "{isa} u={u}");
+                let row = [0.0, 0.0, -150.0, NEG_INF];
+                let i = softmax_roulette(&row, u, 1.0).unwrap();
+                assert!(i < 2, "{isa} u={u}: {i}");
+                let mut long = vec![-500.0f32; 1000];
+                long[500] = 0.0;
+                long[501] = 0.0;
+                let i = softmax_roulette(&long, u, 1.0).unwrap();
+                assert!(i == 500 || i == 501, "{isa} u={u}: {i}");
+                let p = [0.0, 1e-45, 1.0, 1e-45, 0.0];
+                assert_eq!(softmax_roulette_probs(&p, u, 0.5), Ok(2), "{isa} u={u}");
+            }
             // subnormal temperature, roulette: the maximum, also with many near values
             let y: Vec<f32> = (0..1000).map(|i| 5.0 - (i as f32) * 1e-6).collect();
             for u in [1e-9, 0.5, 1.0 - 1e-9] {
                 assert_eq!(softmax_roulette(&y, u, 1e-40), Ok(0), "{isa} u={u}");
-                assert_eq!(softmax_roulette(&x[..cols], u, 1e-40), Ok(argmax[0]), "{isa} u={u}");
+                assert_eq!(
+                    softmax_roulette(&x[..cols], u, 1e-40),
+                    Ok(argmax[0]),
+                    "{isa} u={u}"
+                );
             }
         })
         .unwrap();

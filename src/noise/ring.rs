@@ -274,9 +274,11 @@ impl NoiseRing {
         Ok(&self.buf[slot..slot + n])
     }
 
-    /// Copy the next `out.len()` values into `out`, any length: ready values come from
-    /// the ring, the rest is generated straight into `out` from the same positions.
-    /// Handed-out positions are never reused.
+    /// Copy the next `out.len()` values into `out`, any length. Up to the capacity this
+    /// is a [`claim`](Self::claim) and a copy; beyond it every value is generated straight
+    /// into `out` from its positions (in parallel by block; counted by
+    /// [`generated_on_claim`](Self::generated_on_claim)), and the ring restarts after
+    /// them. Handed-out positions are never reused.
     ///
     /// ```
     /// let mut ring = gumbel::noise::NoiseRing::new(7, 1 << 14);

@@ -17,13 +17,18 @@ pub(crate) fn row_with_noise(
 ) -> Result<usize, Error> {
     match t {
         Temperature::Greedy => greedy(k, input, x, row),
-        Temperature::Positive(t) => finish(
-            (k.argmax_noise)(input, x, noise, scale(t)),
-            input,
-            x,
-            Some(noise),
-            row,
-        ),
+        Temperature::Positive(t) => {
+            match finish(
+                (k.argmax_noise)(input, x, noise, scale(t)),
+                input,
+                x,
+                Some(noise),
+                row,
+            ) {
+                Err(Error::ScoreOverflow { .. }) => Ok(argmax_f64(input, x, noise, t)),
+                r => r,
+            }
+        }
     }
 }
 
@@ -50,6 +55,24 @@ pub(crate) fn row_fused(
             )
         }
     }
+}
+
+/// Scalar f64 fallback for rows whose f32 scores overflow (all inputs finite or masked):
+/// `argmax_i (x_i/T + g_i)` in f64, where nothing overflows; lowest index on ties.
+#[cold]
+fn argmax_f64(input: Input, x: &[f32], noise: &[f32], t: f32) -> usize {
+    let mut best = (0usize, f64::NEG_INFINITY);
+    for (i, (&xi, &gi)) in x.iter().zip(noise).enumerate() {
+        let v = match input {
+            Input::Logits => xi as f64,
+            Input::Probs => (xi as f64).ln(),
+        };
+        let score = v / t as f64 + gi as f64;
+        if score > best.1 {
+            best = (i, score);
+        }
+    }
+    best.0
 }
 
 fn check(x: &[f32], noise: &[f32]) -> Result<(), Error> {

@@ -75,7 +75,9 @@ pub(crate) fn finish(
                 value: g[index],
             });
         }
-        unreachable!("a kernel flagged invalid input that the scalar check does not find");
+        // every input is finite, so the f32 score itself overflowed (e.g. a logit near
+        // f32::MAX plus large caller-supplied noise)
+        return Err(Error::ScoreOverflow { row });
     }
     if a.index == usize::MAX {
         Err(Error::AllMasked { row })
