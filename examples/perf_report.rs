@@ -1,0 +1,528 @@
+//! Runs the criterion benches and turns their saved estimates into
+//! `docs/performance.md` and the SVG plots in `docs/figures/`.
+//!
+//! ```text
+//! cargo run --release --example perf_report              # run every bench, then write the report
+//! cargo run --release --example perf_report -- --no-run  # rewrite it from target/criterion
+//! ```
+//!
+//! Every figure in the report is read from criterion's `new/estimates.json` (the median)
+//! of the run; ratios are taken between benches of the same run.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use plotters::prelude::*;
+
+const BENCHES: [&str; 4] = ["math", "sampling", "relaxed", "many"];
+
+/// One benchmark's median time.
+#[derive(Clone, Debug)]
+struct Est {
+    /// `group/function[/value]`
+    id: String,
+    elements: u64,
+    median_ns: f64,
+}
+
+impl Est {
+    fn ns_per_elt(&self) -> f64 {
+        self.median_ns / self.elements.max(1) as f64
+    }
+}
+
+fn field<'a>(json: &'a str, key: &str) -> Option<&'a str> {
+    let k = format!("\"{key}\":");
+    let start = json.find(&k)? + k.len();
+    let rest = &json[start..];
+    if let Some(stripped) = rest.strip_prefix('"') {
+        stripped.find('"').map(|e| &stripped[..e])
+    } else {
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        Some(rest[..end].trim())
+    }
+}
+
+fn load(root: &Path) -> BTreeMap<String, Est> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n == "new") {
+                    if let Some(est) = read_one(&p) {
+                        out.insert(est.id.clone(), est);
+                    }
+                } else {
+                    stack.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn read_one(new_dir: &Path) -> Option<Est> {
+    let b = std::fs::read_to_string(new_dir.join("benchmark.json")).ok()?;
+    let e = std::fs::read_to_string(new_dir.join("estimates.json")).ok()?;
+    let id = field(&b, "full_id")?.to_string();
+    let elements = b.find("\"Elements\":").and_then(|i| {
+        let rest = &b[i + 11..];
+        rest[..rest.find('}')?].trim().parse().ok()
+    })?;
+    let med = &e[e.find("\"median\":")?..];
+    let median_ns = field(med, "point_estimate")?.parse().ok()?;
+    Some(Est { id, elements, median_ns })
+}
+
+fn cmd_out(cmd: &str, args: &[&str]) -> String {
+    Command::new(cmd)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+struct Report {
+    est: BTreeMap<String, Est>,
+    md: String,
+}
+
+impl Report {
+    fn get(&self, id: &str) -> Option<&Est> {
+        self.est.get(id)
+    }
+    fn ns(&self, id: &str) -> Option<f64> {
+        self.get(id).map(Est::ns_per_elt)
+    }
+    /// `a / b` of per-element times.
+    fn ratio(&self, a: &str, b: &str) -> Option<f64> {
+        Some(self.ns(a)? / self.ns(b)?)
+    }
+    fn line(&mut self, s: impl AsRef<str>) {
+        self.md.push_str(s.as_ref());
+        self.md.push('\n');
+    }
+}
+
+fn fmt(v: Option<f64>, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}")).unwrap_or_else(|| "–".into())
+}
+
+fn verdict(ok: Option<bool>) -> &'static str {
+    match ok {
+        Some(true) => "**met**",
+        Some(false) => "**missed**",
+        None => "not measured",
+    }
+}
+
+const SHAPES: [&str; 5] = ["1x32000", "1x128256", "64x32000", "64x128256", "1024x1024"];
+const METHODS: [(&str, &str); 4] = [
+    ("ring_hot", "Gumbel-max, ring full (critical path)"),
+    ("ring_total", "Gumbel-max, ring incl. refill (total cost)"),
+    ("fused", "Gumbel-max, noise in registers"),
+    ("roulette", "softmax + roulette wheel"),
+];
+const REFS: [(&str, &str); 4] = [
+    ("stream_max", "streaming max (memory limit)"),
+    ("rand_distr_gumbel_argmax", "`rand_distr::Gumbel` + scalar argmax"),
+    ("weighted_index", "softmax + `WeightedIndex` per row"),
+    ("linear_scan", "softmax + scalar linear scan"),
+];
+
+fn main() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let run = !std::env::args().any(|a| a == "--no-run");
+    if run {
+        for b in BENCHES {
+            eprintln!("running cargo bench --bench {b} ...");
+            let st = Command::new(env!("CARGO")).args(["bench", "--bench", b]).current_dir(&root).status().expect("run cargo bench");
+            assert!(st.success(), "cargo bench --bench {b} failed");
+        }
+    }
+    let est = load(&root.join("target/criterion"));
+    assert!(!est.is_empty(), "no criterion results under target/criterion: run without --no-run first");
+    let mut r = Report { est, md: String::new() };
+    let date = cmd_out("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let rustc = cmd_out("rustc", &["--version"]);
+    let isa = gumbel::simd::Isa::best();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+
+    r.line("# Performance");
+    r.line("");
+    r.line("Generated by `cargo run --release --example perf_report` from criterion's saved estimates");
+    r.line("(median of each bench). Every comparison is a **ratio between benches of the same run**:");
+    r.line("absolute times on shared machines drift from run to run, ratios hold. Nothing here is");
+    r.line("asserted by a test.");
+    r.line("");
+    r.line(format!("- **Machine:** {} ({cores} logical cores), ISA selected at run time: `{isa}`", cpu_model()));
+    r.line(format!("- **Toolchain:** {rustc}; default release build (no `RUSTFLAGS`, no `-C target-cpu`)"));
+    r.line(format!("- **Date:** {date}"));
+    r.line("- **Reproduce:** `cargo run --release --example perf_report` (runs `cargo bench` for `math`, `sampling`, `relaxed`, `many`, about 10 minutes, then rewrites this file and `docs/figures/perf_*.svg`); `-- --no-run` re-renders from `target/criterion`.");
+    r.line("- Unless a table says otherwise every figure is **one thread** (the benches install a one-thread rayon pool).");
+    r.line("");
+
+    headline(&mut r);
+    foundation(&mut r);
+    sampling(&mut r);
+    threads(&mut r);
+    relaxed(&mut r);
+    many(&mut r);
+    analysis(&mut r);
+
+    let figs = root.join("docs/figures");
+    std::fs::create_dir_all(&figs).unwrap();
+    plot_vocab(&r, &figs.join("perf_vocab.svg"));
+    plot_critical(&r, &figs.join("perf_critical_path.svg"));
+    plot_threads(&r, &figs.join("perf_threads.svg"));
+    std::fs::write(root.join("docs/performance.md"), &r.md).unwrap();
+    eprintln!("wrote docs/performance.md and docs/figures/perf_*.svg");
+}
+
+fn headline(r: &mut Report) {
+    let s = "sample/64x128256";
+    let hot = r.ratio(&format!("{s}/ring_hot"), &format!("{s}/stream_max"));
+    let fused = r.ratio(&format!("{s}/linear_scan"), &format!("{s}/fused"));
+    let roul = r.ratio(&format!("{s}/linear_scan"), &format!("{s}/roulette"));
+    let wi = r.ratio(&format!("{s}/weighted_index"), &format!("{s}/ring_hot"));
+    let fill = r.ratio("fill_gumbel/rand_distr_gumbel_f32", "fill_gumbel/avx512");
+    r.line("## Headline (64 rows × 128 256 vocabulary, one thread)");
+    r.line("");
+    r.line("| figure | value | target | |");
+    r.line("|---|---|---|---|");
+    r.line(format!("| Gumbel-max critical path (ring full) vs streaming max of the logits | {}× the time | ≤ 2.5× | {} |", fmt(hot, 2), verdict(hot.map(|v| v <= 2.5))));
+    r.line(format!("| fused Gumbel-max vs softmax + scalar linear scan | {}× faster | ≥ 3× | {} |", fmt(fused, 1), verdict(fused.map(|v| v >= 3.0))));
+    r.line(format!("| softmax-roulette vs softmax + scalar linear scan | {}× faster | ≥ 6× | {} |", fmt(roul, 1), verdict(roul.map(|v| v >= 6.0))));
+    r.line(format!("| Gumbel-max critical path vs softmax + `WeightedIndex` | {}× faster | – | |", fmt(wi, 0)));
+    r.line(format!("| `fill_gumbel` (AVX-512) vs `rand_distr::Gumbel<f32>` | {}× faster | ≥ 15× | {} |", fmt(fill, 1), verdict(fill.map(|v| v >= 15.0))));
+    r.line("");
+}
+
+fn foundation(r: &mut Report) {
+    r.line("## Foundation: `ln`, `exp`, noise (`benches/math.rs`)");
+    r.line("");
+    r.line("65 536 f32 per call (fits L2). × ref = reference time / this time, same run.");
+    r.line("");
+    for (g, refname, target) in [("ln", "std_f32_ln", 6.0), ("exp", "std_f32_exp", 6.0), ("fill_gumbel", "rand_distr_gumbel_f32", 15.0)] {
+        r.line(format!("**`{g}`** (reference `{refname}`, target on AVX-512: ≥ {target}×)"));
+        r.line("");
+        r.line("| path | ns / element | × ref |");
+        r.line("|---|---|---|");
+        for p in ["avx512", "avx2", "portable", "scalar", refname] {
+            let id = format!("{g}/{p}");
+            if let Some(ns) = r.ns(&id) {
+                let x = r.ratio(&format!("{g}/{refname}"), &id);
+                r.line(format!("| `{p}` | {ns:.3} | {} |", fmt(x, 2)));
+            }
+        }
+        let x = r.ratio(&format!("{g}/{refname}"), &format!("{g}/avx512"));
+        r.line("");
+        r.line(format!("Target {}: AVX-512 is {}× the reference.", verdict(x.map(|v| v >= target)), fmt(x, 2)));
+        r.line("");
+    }
+}
+
+fn sampling(r: &mut Report) {
+    r.line("## Sampling one token per row (`benches/sampling.rs`, one thread)");
+    r.line("");
+    r.line("ns per logit (rows × cols logits per call). The last columns are ratios in the same run:");
+    r.line("time ÷ streaming max (≥ 1: the memory limit is 1), and speed-ups over the scalar linear scan");
+    r.line("and over `WeightedIndex`.");
+    r.line("");
+    for shape in SHAPES {
+        let g = format!("sample/{shape}");
+        if r.get(&format!("{g}/stream_max")).is_none() {
+            continue;
+        }
+        r.line(format!("**{shape}**"));
+        r.line("");
+        r.line("| method | ns / logit | ÷ stream max | × faster than linear scan | × faster than WeightedIndex |");
+        r.line("|---|---|---|---|---|");
+        for (id, name) in METHODS.iter().chain(REFS.iter()) {
+            let full = format!("{g}/{id}");
+            if let Some(ns) = r.ns(&full) {
+                let sm = r.ratio(&full, &format!("{g}/stream_max"));
+                let ls = r.ratio(&format!("{g}/linear_scan"), &full);
+                let wi = r.ratio(&format!("{g}/weighted_index"), &full);
+                r.line(format!("| {name} | {ns:.4} | {} | {} | {} |", fmt(sm, 2), fmt(ls, 1), fmt(wi, 1)));
+            }
+        }
+        r.line("");
+    }
+    r.line("![ns per logit against vocabulary](figures/perf_vocab.svg)");
+    r.line("");
+    r.line("![critical path against total cost](figures/perf_critical_path.svg)");
+    r.line("");
+}
+
+fn threads(r: &mut Report) {
+    r.line("## Rayon across rows (`threads/…`)");
+    r.line("");
+    r.line("Same batch on pools of 1 and 2 threads (the hand-off to the pool is inside both timings).");
+    r.line("Target: two threads ≥ 1.7× one thread for 64-row batches.");
+    r.line("");
+    r.line("| shape | method | 1 thread ns/logit | 2 threads ns/logit | speed-up |");
+    r.line("|---|---|---|---|---|");
+    for shape in ["64x32000", "64x128256"] {
+        for m in ["ring_hot", "fused", "roulette"] {
+            let a = format!("threads/{shape}/{m}/1");
+            let b = format!("threads/{shape}/{m}/2");
+            if let (Some(x), Some(y)) = (r.ns(&a), r.ns(&b)) {
+                r.line(format!("| {shape} | {m} | {x:.4} | {y:.4} | {:.2}× {} |", x / y, if x / y >= 1.7 { "" } else { "(below 1.7×)" }));
+            }
+        }
+    }
+    r.line("");
+    r.line("![rayon scaling](figures/perf_threads.svg)");
+    r.line("");
+}
+
+fn relaxed(r: &mut Report) {
+    r.line("## Gumbel-softmax (`benches/relaxed.rs`, one thread, τ = 0.5)");
+    r.line("");
+    r.line("Targets: forward (noise included) ≤ 2× fused Gumbel-max; backward ≤ 3× a plain pass that reads");
+    r.line("`y` and `grad_y` and writes one output.");
+    r.line("");
+    r.line("| shape | forward ns/logit | ÷ fused Gumbel-max | × faster than scalar forward | backward ns/logit | ÷ plain pass | × faster than scalar backward |");
+    r.line("|---|---|---|---|---|---|---|");
+    for shape in ["64x32000", "64x128256"] {
+        let g = format!("relaxed/{shape}");
+        let f = format!("{g}/forward");
+        let b = format!("{g}/backward");
+        if r.get(&f).is_none() {
+            continue;
+        }
+        let ff = r.ratio(&f, &format!("{g}/fused_gumbel_max"));
+        let fs = r.ratio(&format!("{g}/forward_scalar"), &f);
+        let bp = r.ratio(&b, &format!("{g}/plain_pass"));
+        let bs = r.ratio(&format!("{g}/backward_scalar"), &b);
+        r.line(format!(
+            "| {shape} | {} | {} {} | {} | {} | {} {} | {} |",
+            fmt(r.ns(&f), 4),
+            fmt(ff, 2),
+            verdict(ff.map(|v| v <= 2.0)),
+            fmt(fs, 1),
+            fmt(r.ns(&b), 4),
+            fmt(bp, 2),
+            verdict(bp.map(|v| v <= 3.0)),
+            fmt(bs, 1)
+        ));
+    }
+    r.line("");
+}
+
+fn many(r: &mut Report) {
+    r.line("## Many draws from one distribution (`benches/many.rs`, one thread)");
+    r.line("");
+    r.line("ns per draw: Gumbel-max per draw (one fused pass over the row each) against a cumulative");
+    r.line("table built once plus a binary search per draw (`Sampler::sample_n`).");
+    r.line("");
+    r.line("| vocabulary | draws | Gumbel-max per draw | table + binary search | table is |");
+    r.line("|---|---|---|---|---|");
+    for v in [1000, 32000, 128256] {
+        for n in [1, 2, 4, 16, 256, 4096] {
+            let a = r.ns(&format!("many/{v}/gumbel_max_per_draw/{n}"));
+            let b = r.ns(&format!("many/{v}/cdf_table/{n}"));
+            if a.is_none() && b.is_none() {
+                continue;
+            }
+            let cmp = match (a, b) {
+                (Some(a), Some(b)) => format!("{:.1}× faster", a / b),
+                _ => "–".into(),
+            };
+            r.line(format!("| {v} | {n} | {} | {} | {cmp} |", fmt(a, 0), fmt(b, 0)));
+        }
+    }
+    r.line("");
+    let mut cross = String::new();
+    for v in [1000, 32000, 128256] {
+        let one = r.ns(&format!("many/{v}/gumbel_max_per_draw/1"));
+        let two_t = r.get(&format!("many/{v}/cdf_table/2")).map(|e| e.median_ns);
+        let two_g = r.get(&format!("many/{v}/gumbel_max_per_draw/2")).map(|e| e.median_ns);
+        if let (Some(o), Some(t), Some(g)) = (one, two_t, two_g) {
+            let _ = write!(cross, "V = {v}: one Gumbel-max draw {o:.0} ns, two draws {g:.0} ns vs table {t:.0} ns. ");
+        }
+    }
+    r.line(format!(
+        "Crossover: {cross}So `sample_n` uses the table from `SAMPLE_N_TABLE_MIN` = {} draws on.",
+        gumbel::SAMPLE_N_TABLE_MIN
+    ));
+    r.line("");
+}
+
+fn analysis(r: &mut Report) {
+    let g = |s: &str, m: &str| r.ns(&format!("sample/{s}/{m}"));
+    let mut rows = String::new();
+    for s in SHAPES {
+        if let (Some(h), Some(t), Some(f), Some(o)) = (g(s, "ring_hot"), g(s, "ring_total"), g(s, "fused"), g(s, "roulette")) {
+            let _ = writeln!(
+                rows,
+                "| {s} | {:.2}× | {:.2}× | {:.2}× |",
+                o / h,
+                o / t,
+                o / f
+            );
+        }
+    }
+    r.line("## When is Gumbel-max faster than softmax-roulette?");
+    r.line("");
+    r.line("Speed of each Gumbel-max variant relative to softmax-roulette (> 1: Gumbel-max is faster):");
+    r.line("");
+    r.line("| shape | ring full (critical path) | ring incl. refill | fused |");
+    r.line("|---|---|---|---|");
+    r.md.push_str(&rows);
+    r.line("");
+    r.line("- **With noise made ahead of time, Gumbel-max wins the critical path.** Its sampling step is");
+    r.line("  one fused add + argmax pass over logits and noise. Roulette needs three passes over the");
+    r.line("  logits (max, exp-sum, scan), two of them computing an `exp` per logit.");
+    r.line("- **Counting the noise, roulette wins.** A Gumbel variate costs two logarithms; roulette needs");
+    r.line("  one uniform per row and an `exp` per logit. Refill plus sampling (ring total), or making the");
+    r.line("  noise in registers (fused), is slower than roulette at every shape above.");
+    r.line("- **What an inference engine should pick:** if the sampler can refill while the model runs its");
+    r.line("  forward pass (a background refiller, or `refill()` between steps), use ring-fed Gumbel-max:");
+    r.line("  the latency that matters is the critical path. With no idle time to hide the refill (CPU");
+    r.line("  busy with the model), use softmax-roulette. Fused Gumbel-max needs no memory for noise and");
+    r.line("  no refill; it is the choice when the ring's memory traffic is unwelcome, or for keyed rows.");
+    r.line("- **Many draws from one distribution:** a cumulative table wins from two draws on (previous");
+    r.line("  section).");
+    r.line("");
+}
+
+fn series_style(i: usize) -> RGBColor {
+    [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(90, 90, 90), RGBColor(140, 86, 75), RGBColor(227, 119, 194)][i % 8]
+}
+
+fn plot_vocab(r: &Report, path: &Path) {
+    // batched rows, one thread: 1024x1024, 64x32000, 64x128256
+    let shapes = [("1024x1024", 1024.0), ("64x32000", 32000.0), ("64x128256", 128256.0)];
+    let ids: Vec<(&str, &str)> = METHODS.iter().chain(REFS.iter()).copied().collect();
+    let pts: Vec<Vec<(f64, f64)>> = ids
+        .iter()
+        .map(|(id, _)| shapes.iter().filter_map(|(s, v)| r.ns(&format!("sample/{s}/{id}")).map(|ns| (*v, ns))).collect())
+        .collect();
+    let all: Vec<f64> = pts.iter().flatten().map(|p| p.1).collect();
+    if all.is_empty() {
+        return;
+    }
+    let (lo, hi) = all.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &v| (a.min(v), b.max(v)));
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE).unwrap();
+    let mut chart = ChartBuilder::on(&root)
+        .caption("ns per logit vs vocabulary (batched rows, one thread)", ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((700.0..200_000.0).log_scale(), (lo * 0.7..hi * 1.4).log_scale())
+        .unwrap();
+    chart.configure_mesh().x_desc("vocabulary (cols)").y_desc("ns per logit").draw().unwrap();
+    for (i, ((_, name), p)) in ids.iter().zip(&pts).enumerate() {
+        let c = series_style(i);
+        chart
+            .draw_series(LineSeries::new(p.clone(), c.stroke_width(2)))
+            .unwrap()
+            .label(name.replace('`', ""))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        chart.draw_series(p.iter().map(|&pt| Circle::new(pt, 3, c.filled()))).unwrap();
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).position(SeriesLabelPosition::UpperRight).draw().unwrap();
+    root.present().unwrap();
+}
+
+fn plot_critical(r: &Report, path: &Path) {
+    let ids = [("stream_max", "streaming max"), ("ring_hot", "ring full (critical path)"), ("ring_total", "ring incl. refill"), ("fused", "fused"), ("roulette", "roulette")];
+    let shapes: Vec<&str> = SHAPES.iter().copied().filter(|s| r.ns(&format!("sample/{s}/stream_max")).is_some()).collect();
+    if shapes.is_empty() {
+        return;
+    }
+    let hi = shapes.iter().flat_map(|s| ids.iter().filter_map(move |(id, _)| r.ns(&format!("sample/{s}/{id}")))).fold(0.0f64, f64::max);
+    let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
+    root.fill(&WHITE).unwrap();
+    let n = shapes.len();
+    let mut chart = ChartBuilder::on(&root)
+        .caption("critical path (noise ready) vs total cost, one thread", ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..n as f64, 0.0..hi * 1.15)
+        .unwrap();
+    let labels = shapes.clone();
+    chart
+        .configure_mesh()
+        .x_labels(n * 2 + 1)
+        .x_label_formatter(&|x| {
+            let i = (*x - 0.5).round();
+            if (x - 0.5 - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() { labels[i as usize].to_string() } else { String::new() }
+        })
+        .y_desc("ns per logit")
+        .disable_x_mesh()
+        .draw()
+        .unwrap();
+    let w = 0.8 / ids.len() as f64;
+    for (k, (id, name)) in ids.iter().enumerate() {
+        let c = series_style(k);
+        let bars: Vec<_> = shapes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let v = r.ns(&format!("sample/{s}/{id}"))?;
+                let x0 = i as f64 + 0.1 + k as f64 * w;
+                Some(Rectangle::new([(x0, 0.0), (x0 + w * 0.9, v)], c.filled()))
+            })
+            .collect();
+        chart.draw_series(bars).unwrap().label(*name).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).position(SeriesLabelPosition::UpperLeft).draw().unwrap();
+    root.present().unwrap();
+}
+
+fn plot_threads(r: &Report, path: &Path) {
+    let mut series = Vec::new();
+    for shape in ["64x32000", "64x128256"] {
+        for m in ["ring_hot", "fused", "roulette"] {
+            let p: Vec<(f64, f64)> = (1..=2)
+                .filter_map(|t| {
+                    let one = r.ns(&format!("threads/{shape}/{m}/1"))?;
+                    let this = r.ns(&format!("threads/{shape}/{m}/{t}"))?;
+                    Some((t as f64, one / this))
+                })
+                .collect();
+            if !p.is_empty() {
+                series.push((format!("{m} {shape}"), p));
+            }
+        }
+    }
+    if series.is_empty() {
+        return;
+    }
+    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
+    root.fill(&WHITE).unwrap();
+    let mut chart = ChartBuilder::on(&root)
+        .caption("rayon across rows: speed-up over one thread", ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(0.8..2.2, 0.0..2.4)
+        .unwrap();
+    chart.configure_mesh().x_desc("threads").y_desc("speed-up").x_labels(3).draw().unwrap();
+    chart.draw_series(LineSeries::new(vec![(1.0, 1.0), (2.0, 2.0)], BLACK.mix(0.4).stroke_width(1))).unwrap().label("ideal").legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.mix(0.4)));
+    for (i, (name, p)) in series.iter().enumerate() {
+        let c = series_style(i);
+        chart.draw_series(LineSeries::new(p.clone(), c.stroke_width(2))).unwrap().label(name.as_str()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+        chart.draw_series(p.iter().map(|&pt| Circle::new(pt, 3, c.filled()))).unwrap();
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).position(SeriesLabelPosition::UpperLeft).draw().unwrap();
+    root.present().unwrap();
+}
