@@ -4,7 +4,7 @@
 //! layout and seeding), so it can be generated ahead of time, in parallel, in any order,
 //! and still be reproducible.
 
-pub(crate) mod lanes;
+pub mod lanes;
 mod ring;
 
 pub use lanes::{LANES, lane_generator, lane_seed};
