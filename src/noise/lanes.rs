@@ -3,7 +3,7 @@
 //! # Layout
 //!
 //! A *stream* `(seed, stream)` is 16 independent
-//! [`Xoshiro128PlusPlus`](rand_xoshiro::Xoshiro128PlusPlus) generators, the *lanes*.
+//! [`Xoshiro128PlusPlus`] generators, the *lanes*.
 //! Position `p` of the stream is output number `p / 16` of lane `p % 16`. The layout is
 //! the same on every ISA (AVX-512 runs the 16 lanes in one register, AVX2 in two,
 //! the portable path in two `f32x8`, the scalar path one at a time), so the raw bits at

@@ -34,7 +34,7 @@ pub fn fill_gumbel(seed: u64, stream: u64, out: &mut [f32]) {
 }
 
 /// Fill `out` with the raw 32-bit outputs of stream `(seed, stream)`: position `p` is
-/// output `p / 16` of lane `p % 16` (see [`lanes`](self#)).
+/// output `p / 16` of lane `p % 16` (see [`lanes`]).
 ///
 /// ```
 /// use rand_xoshiro::rand_core::RngCore;
