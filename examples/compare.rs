@@ -14,7 +14,9 @@ use gumbel::simd::Isa;
 use gumbel::{Gumbel, Method, Sampler};
 
 fn exact_softmax(logits: &[f32], t: f64) -> Vec<f64> {
-    let m = logits.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
+    let m = logits
+        .iter()
+        .fold(f64::NEG_INFINITY, |a, &b| a.max(b as f64));
     let e: Vec<f64> = logits.iter().map(|&x| ((x as f64 - m) / t).exp()).collect();
     let s: f64 = e.iter().sum();
     e.iter().map(|v| v / s).collect()
@@ -34,10 +36,15 @@ fn median_time(reps: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn main() {
-    println!("gumbel {} — ISA in use: {} (available: {})", env!("CARGO_PKG_VERSION"), Isa::active(), {
-        let v: Vec<String> = Isa::available().map(|i| i.to_string()).collect();
-        v.join(", ")
-    });
+    println!(
+        "gumbel {} — ISA in use: {} (available: {})",
+        env!("CARGO_PKG_VERSION"),
+        Isa::active(),
+        {
+            let v: Vec<String> = Isa::available().map(|i| i.to_string()).collect();
+            v.join(", ")
+        }
+    );
 
     // 1. The Gumbel-max trick, seen: frequencies of every method against the softmax.
     let logits = [1.0f32, 2.0, 0.5, f32::NEG_INFINITY, 3.0, -1.0];
@@ -47,11 +54,21 @@ fn main() {
     let batch: Vec<f32> = (0..rows).flat_map(|_| logits).collect();
     let mut out = vec![0u32; rows];
     println!("\n1. Frequencies over {draws} draws, logits {logits:?}, T = {t}");
-    println!("   {:>6} {:>10} {:>10} {:>10} {:>10}", "token", "softmax", "ring", "fused", "roulette");
-    let methods = [Method::GumbelMax, Method::GumbelMaxFused, Method::SoftmaxRoulette];
+    println!(
+        "   {:>6} {:>10} {:>10} {:>10} {:>10}",
+        "token", "softmax", "ring", "fused", "roulette"
+    );
+    let methods = [
+        Method::GumbelMax,
+        Method::GumbelMaxFused,
+        Method::SoftmaxRoulette,
+    ];
     let mut counts = [[0usize; 6]; 3];
     for (m, c) in methods.iter().zip(counts.iter_mut()) {
-        let mut s = Sampler::new(2024).method(*m).temperature(t).ring_capacity(1 << 20);
+        let mut s = Sampler::new(2024)
+            .method(*m)
+            .temperature(t)
+            .ring_capacity(1 << 20);
         for _ in 0..draws / rows {
             s.sample_batch(&batch, logits.len(), &mut out).unwrap();
             for &o in &out {
@@ -62,7 +79,10 @@ fn main() {
     let mut chi2 = [0.0f64; 3];
     for i in 0..logits.len() {
         let f: Vec<f64> = counts.iter().map(|c| c[i] as f64 / draws as f64).collect();
-        println!("   {i:>6} {:>10.5} {:>10.5} {:>10.5} {:>10.5}", p[i], f[0], f[1], f[2]);
+        println!(
+            "   {i:>6} {:>10.5} {:>10.5} {:>10.5} {:>10.5}",
+            p[i], f[0], f[1], f[2]
+        );
         if p[i] > 0.0 {
             for k in 0..3 {
                 let e = p[i] * draws as f64;
@@ -79,7 +99,11 @@ fn main() {
     let n = 10_000_000;
     let mut g = vec![0.0f32; n];
     noise::fill_gumbel(7, 0, &mut g);
-    let (lo, hi) = g.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (lo, hi) = g
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     let mean = g.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
     let var = g.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n as f64;
     let mut sorted: Vec<f64> = g.iter().map(|&v| v as f64).collect();
@@ -89,24 +113,45 @@ fn main() {
         .enumerate()
         .map(|(i, &x)| {
             let c = Gumbel::STANDARD.cdf(x);
-            (c - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - c).abs())
+            (c - i as f64 / n as f64)
+                .abs()
+                .max(((i + 1) as f64 / n as f64 - c).abs())
         })
         .fold(0.0f64, f64::max);
     println!("\n2. Noise: {n} standard Gumbel values from fill_gumbel");
-    println!("   mean {mean:.5} (exact {:.5}), variance {var:.5} (exact {:.5})", Gumbel::STANDARD.mean(), Gumbel::STANDARD.variance());
-    println!("   range [{lo:.3}, {hi:.3}] (possible: [-3.130, 22.874]); KS sqrt(n)*D = {:.3} (1e-7 critical 2.90)", d * (n as f64).sqrt());
+    println!(
+        "   mean {mean:.5} (exact {:.5}), variance {var:.5} (exact {:.5})",
+        Gumbel::STANDARD.mean(),
+        Gumbel::STANDARD.variance()
+    );
+    println!(
+        "   range [{lo:.3}, {hi:.3}] (possible: [-3.130, 22.874]); KS sqrt(n)*D = {:.3} (1e-7 critical 2.90)",
+        d * (n as f64).sqrt()
+    );
     for x in [5.0, 10.0] {
         let emp = g.iter().filter(|&&v| v as f64 > x).count() as f64 / n as f64;
-        println!("   P(G > {x:>4}) empirical {emp:.3e}, exact {:.3e}", Gumbel::STANDARD.sf(x));
+        println!(
+            "   P(G > {x:>4}) empirical {emp:.3e}, exact {:.3e}",
+            Gumbel::STANDARD.sf(x)
+        );
     }
     let fill = median_time(9, || noise::fill_gumbel(7, 1, black_box(&mut g)));
-    println!("   fill_gumbel: {:.3} ns/value ({:.2} G values/s, one thread)", fill.as_secs_f64() * 1e9 / n as f64, n as f64 / fill.as_secs_f64() / 1e9);
+    println!(
+        "   fill_gumbel: {:.3} ns/value ({:.2} G values/s, one thread)",
+        fill.as_secs_f64() * 1e9 / n as f64,
+        n as f64 / fill.as_secs_f64() / 1e9
+    );
 
     // 3. Latency on an LLM-sized batch, on one core and on every core.
     let (rows, cols) = (32usize, 128_256usize);
-    let x: Vec<f32> = (0..rows * cols).map(|i| ((i as u64 * 2_654_435_761) % 10_007) as f32 * 1e-3 - 5.0).collect();
+    let x: Vec<f32> = (0..rows * cols)
+        .map(|i| ((i as u64 * 2_654_435_761) % 10_007) as f32 * 1e-3 - 5.0)
+        .collect();
     for threads in [1, rayon::current_num_threads()] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
         pool.install(|| latency_table(&x, rows, cols));
     }
 }
@@ -119,18 +164,24 @@ fn stream_max(x: &[f32]) -> f32 {
             acc[i] = if c[i] > acc[i] { c[i] } else { acc[i] };
         }
     }
-    acc.iter().fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+    acc.iter()
+        .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
 }
 
 fn latency_table(x: &[f32], rows: usize, cols: usize) {
     let mut out = vec![0u32; rows];
-    println!("\n3. Latency, {rows} rows x {cols} vocabulary, {} thread(s)", rayon::current_num_threads());
+    println!(
+        "\n3. Latency, {rows} rows x {cols} vocabulary, {} thread(s)",
+        rayon::current_num_threads()
+    );
     let stream = median_time(15, || {
         for r in x.chunks(cols) {
             black_box(stream_max(black_box(r)));
         }
     });
-    let mut ring = Sampler::new(1).method(Method::GumbelMax).ring_capacity(2 * rows * cols);
+    let mut ring = Sampler::new(1)
+        .method(Method::GumbelMax)
+        .ring_capacity(2 * rows * cols);
     let mut times = Vec::new();
     for _ in 0..15 {
         ring.refill(); // noise made ahead, as during a forward pass: not timed
@@ -150,7 +201,10 @@ fn latency_table(x: &[f32], rows: usize, cols: usize) {
     let mut roulette = Sampler::new(1).method(Method::SoftmaxRoulette);
     let roulette_t = median_time(15, || roulette.sample_batch(x, cols, &mut out).unwrap());
     let per = |d: Duration| d.as_secs_f64() * 1e9 / (rows * cols) as f64;
-    println!("   {:<46} {:>9} {:>9} {:>9}", "method", "ms/batch", "ns/logit", "x stream");
+    println!(
+        "   {:<46} {:>9} {:>9} {:>9}",
+        "method", "ms/batch", "ns/logit", "x stream"
+    );
     for (name, d) in [
         ("streaming max over the logits (1 thread)", stream),
         ("Gumbel-max, ring full (critical path)", ring_hot),
@@ -158,6 +212,11 @@ fn latency_table(x: &[f32], rows: usize, cols: usize) {
         ("Gumbel-max, fused noise in registers", fused_t),
         ("softmax + roulette wheel", roulette_t),
     ] {
-        println!("   {name:<46} {:>9.3} {:>9.4} {:>9.2}", d.as_secs_f64() * 1e3, per(d), per(d) / per(stream));
+        println!(
+            "   {name:<46} {:>9.3} {:>9.4} {:>9.2}",
+            d.as_secs_f64() * 1e3,
+            per(d),
+            per(d) / per(stream)
+        );
     }
 }

@@ -8,8 +8,15 @@ fn forced_isa_is_the_active_one() {
     match std::env::var("GUMBEL_ISA") {
         Ok(name) if !name.trim().is_empty() => {
             let want: Isa = name.parse().unwrap();
-            assert!(want.is_available(), "GUMBEL_ISA={name} but this CPU lacks it");
-            assert_eq!(Isa::active(), want, "GUMBEL_ISA={name} is not the active path");
+            assert!(
+                want.is_available(),
+                "GUMBEL_ISA={name} but this CPU lacks it"
+            );
+            assert_eq!(
+                Isa::active(),
+                want,
+                "GUMBEL_ISA={name} is not the active path"
+            );
             // and the public functions really run there: a sample works
             let mut noise = [0.0f32; 100];
             gumbel::noise::fill_gumbel(1, 1, &mut noise);
@@ -39,7 +46,10 @@ fn with_isa_overrides_and_restores() {
     .unwrap();
     for isa in Isa::ALL {
         if !isa.is_available() {
-            assert_eq!(with_isa(isa, || ()), Err(gumbel::Error::IsaUnavailable(isa)));
+            assert_eq!(
+                with_isa(isa, || ()),
+                Err(gumbel::Error::IsaUnavailable(isa))
+            );
         }
     }
 }
