@@ -52,7 +52,7 @@ fn bench_map<F: Fn(f32) -> f32>(
     c: &mut Criterion,
     name: &str,
     x: &[f32],
-    map: fn(&[f32], &mut [f32]),
+    map: fn(&[f32], &mut [f32]) -> Result<(), gumbel::Error>,
     reference_name: &str,
     reference: F,
 ) {
@@ -62,7 +62,7 @@ fn bench_map<F: Fn(f32) -> f32>(
         group.bench_function(isa.name(), |b| {
             with_isa(isa, || {
                 b.iter(|| {
-                    map(black_box(x), black_box(&mut y[..]));
+                    map(black_box(x), black_box(&mut y[..])).unwrap();
                 })
             })
             .expect("Isa::available() lists only runnable ISAs")

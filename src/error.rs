@@ -64,9 +64,12 @@ pub enum Error {
         /// The rejected value.
         value: f32,
     },
-    /// Finite logits and noise whose f32 score (`x/T + g` or `x + g`) overflows to
-    /// infinity. Only possible with caller-supplied noise or logits near `f32::MAX`;
-    /// [`gumbel_max`](crate::gumbel_max) falls back to f64 scores instead of failing.
+    /// Finite logits and noise whose f32 score (`x + T·g`, `x/T + g` or `x + g`)
+    /// leaves the f32 range: `+inf`, or `-inf` for every entry of the row. Only possible
+    /// with logits within a few ulp of `±f32::MAX` and large caller-supplied noise
+    /// (generated noise is at most 22.9 in magnitude). [`gumbel_max`](crate::gumbel_max),
+    /// [`gumbel_max_probs`](crate::gumbel_max_probs) and the samplers recompute such a
+    /// row in f64 instead of failing; the Gumbel-softmax functions return this error.
     ScoreOverflow {
         /// The row.
         row: usize,
@@ -136,7 +139,7 @@ impl fmt::Display for Error {
             }
             Error::ScoreOverflow { row } => write!(
                 f,
-                "row {row}: logits + noise overflow f32 (finite inputs near f32::MAX)"
+                "row {row}: logits + noise leave the f32 range (finite inputs near ±f32::MAX)"
             ),
             Error::AllMasked { row } => write!(f, "every entry of row {row} is masked"),
             Error::EmptyRow => write!(f, "a row has no entries"),

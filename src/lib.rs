@@ -87,3 +87,9 @@ pub use sample::relaxed::{
     gumbel_softmax, gumbel_softmax_backward, gumbel_softmax_hard, log_softmax, softmax,
 };
 pub use sample::roulette::{softmax_roulette, softmax_roulette_probs};
+
+/// The code blocks of the README and the guides compile and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+#[doc = include_str!("../docs/math.md")]
+pub struct ReadmeAndGuideDoctests;

@@ -476,7 +476,7 @@ fn big_run() -> &'static BigRun {
 fn discrete_tail_probability(x: f32, above: bool) -> f64 {
     let g = |b: u64| {
         let mut out = [0f32];
-        noise::gumbel_from_bits(&[b as u32], &mut out);
+        noise::gumbel_from_bits(&[b as u32], &mut out).unwrap();
         out[0]
     };
     // Smallest b with pred(b) true, where pred is monotone (false … true).

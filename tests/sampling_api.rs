@@ -65,7 +65,7 @@ fn first_argmax(x: &[f32]) -> Option<usize> {
 /// `ln` of every element on one ISA path: the values `*_probs` kernels score.
 fn ln_on(isa: Isa, p: &[f32]) -> Vec<f32> {
     let mut y = vec![0.0f32; p.len()];
-    with_isa(isa, || simd::ln(p, &mut y)).unwrap();
+    with_isa(isa, || simd::ln(p, &mut y)).unwrap().unwrap();
     y
 }
 

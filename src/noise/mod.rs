@@ -10,6 +10,7 @@ mod ring;
 pub use lanes::{LANES, lane_generator, lane_seed};
 pub use ring::{BackgroundRing, NoiseRing, RING_BLOCK};
 
+use crate::error::Error;
 use crate::simd::active_kernels;
 use lanes::LaneState;
 
@@ -52,22 +53,31 @@ pub fn fill_bits(seed: u64, stream: u64, out: &mut [u32]) {
 /// The bits → standard Gumbel map, element-wise: `out[i] = G(bits[i])`.
 ///
 /// The top bit picks a half; the other 31 bits (complemented in the upper half) give
-/// `t = (c + ½)·2⁻³²` in (0, ½]. The lower half uses `U = t`, the upper half
+/// `t = (c + ½)·2⁻³²` in (0, ½] (with `c` converted to f32 first, so rounded to 24
+/// significant bits once `c ≥ 2²⁴`; the ½ keeps `t > 0` for `c = 0`). The lower half uses `U = t`, the upper half
 /// `U = 1 − t` with `−ln U = −log1p(−t)` computed from `t` exactly, so the upper tail
 /// keeps 32-bit resolution: the largest value is `−ln(2⁻³³) ≈ 22.87`, the smallest
 /// `−ln(33 ln 2) ≈ −3.13`. Every input gives a finite value within 2e-6 of the f64
 /// evaluation of the same uniform (tested exhaustively on every ISA).
 ///
-/// # Panics
-/// If `bits.len() != out.len()`.
+/// # Errors
+/// [`Error::LengthMismatch`] if `out.len() != bits.len()` (nothing is written).
 ///
 /// ```
 /// let mut g = [0.0f32; 2];
-/// gumbel::noise::gumbel_from_bits(&[0, u32::MAX], &mut g);
+/// gumbel::noise::gumbel_from_bits(&[0, u32::MAX], &mut g)?;
 /// assert!((g[0] + 3.1297).abs() < 1e-3);   // U = 2^-33
 /// assert!((g[1] - 22.8739).abs() < 1e-3);  // U = 1 - 2^-33
+/// # Ok::<(), gumbel::Error>(())
 /// ```
-pub fn gumbel_from_bits(bits: &[u32], out: &mut [f32]) {
-    assert_eq!(bits.len(), out.len(), "gumbel_from_bits: lengths differ");
-    (active_kernels().gumbel_map)(bits, out)
+pub fn gumbel_from_bits(bits: &[u32], out: &mut [f32]) -> Result<(), Error> {
+    if bits.len() != out.len() {
+        return Err(Error::LengthMismatch {
+            what: "out",
+            expected: bits.len(),
+            found: out.len(),
+        });
+    }
+    (active_kernels().gumbel_map)(bits, out);
+    Ok(())
 }

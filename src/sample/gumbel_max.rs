@@ -46,6 +46,9 @@ pub(crate) fn row_fused(
         Temperature::Greedy => greedy(k, input, x, row),
         Temperature::Positive(t) => {
             let st = LaneState::new(seed, stream);
+            // No f64 fallback needed: fused noise lies in [-3.13, 22.88], and the
+            // score `x + T·g` (T <= 1) or `x/T + g` (T > 1) of a finite x cannot
+            // leave the f32 range by adding so little (half an ulp of f32::MAX is 2^103).
             finish(
                 (k.argmax_fused)(input, x, &st, scale(t)),
                 input,
@@ -139,4 +142,59 @@ pub fn gumbel_max_probs(probs: &[f32], noise: &[f32], temperature: f32) -> Resul
     check(probs, noise)?;
     let t = Temperature::new(temperature)?;
     row_with_noise(active_kernels(), Input::Probs, probs, noise, t, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::{Isa, with_isa};
+
+    fn argmax_of(g: &[f32]) -> usize {
+        let mut best = 0;
+        for (i, v) in g.iter().enumerate() {
+            if *v > g[best] {
+                best = i;
+            }
+        }
+        best
+    }
+
+    /// The fused kernel draws the `fill_gumbel` layout; rows whose every f32 score
+    /// overflows (either way) are redone in f64 rather than reported as masked.
+    #[test]
+    fn fused_noise_is_the_fill_gumbel_layout_and_overflow_falls_back_to_f64() {
+        for isa in Isa::available() {
+            with_isa(isa, || {
+                let k = active_kernels();
+                for n in [1usize, 7, 16, 33, 100, 1000, 4099] {
+                    for stream in 0..4u64 {
+                        let mut g = vec![0.0f32; n];
+                        (k.fill_gumbel)(&mut LaneState::new(9, stream), &mut g);
+                        let want = argmax_of(&g);
+                        let t = Temperature::Positive(1.0);
+                        // equal logits: the argmax is the noise's (no overflow)
+                        let flat = vec![0.5f32; n];
+                        let got = row_fused(k, Input::Logits, &flat, 9, stream, t, 0);
+                        assert_eq!(got, Ok(want), "{isa} n={n} stream={stream}");
+                        // caller noise so negative that every f32 score x + g
+                        // rounds to -inf: an f64 fallback, not `AllMasked`
+                        let low = vec![f32::MIN; n];
+                        let deep: Vec<f32> = g.iter().map(|v| -1e33 + 1e31 * v).collect();
+                        for t in [0.5f32, 1.0] {
+                            let t = Temperature::Positive(t);
+                            let got = row_with_noise(k, Input::Logits, &low, &deep, t, 0);
+                            assert_eq!(got, Ok(want), "{isa} n={n} (-inf)");
+                        }
+                        // and the other direction, every score +inf
+                        let high = vec![f32::MAX; n];
+                        let up: Vec<f32> = g.iter().map(|v| 1e33 + 1e31 * v).collect();
+                        let t = Temperature::Positive(1.0);
+                        let got = row_with_noise(k, Input::Logits, &high, &up, t, 0);
+                        assert_eq!(got, Ok(want), "{isa} n={n} (+inf)");
+                    }
+                }
+            })
+            .unwrap();
+        }
+    }
 }

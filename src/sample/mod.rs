@@ -80,6 +80,16 @@ pub(crate) fn finish(
         return Err(Error::ScoreOverflow { row });
     }
     if a.index == usize::MAX {
+        // Every score is -inf. That means every entry is masked, unless finite scores
+        // underflowed: e.g. `x/T` for x near f32::MIN at a small T, or a caller's large
+        // negative noise added to such an x. Saying `AllMasked` then would be wrong.
+        let unmasked = match input {
+            Input::Logits => x.iter().any(|v| *v != f32::NEG_INFINITY),
+            Input::Probs => x.iter().any(|v| *v > 0.0),
+        };
+        if unmasked {
+            return Err(Error::ScoreOverflow { row });
+        }
         Err(Error::AllMasked { row })
     } else {
         Ok(a.index)

@@ -9,7 +9,8 @@
 //!
 //! (`m = max_j (x_j + g_j)`, subtracted for stability) is a differentiable relaxation of
 //! the one-hot sample `onehot(argmax(x + g))`, which is exactly `softmax(x)`-distributed.
-//! As `τ → 0`, `y` approaches that one-hot vector; as `τ → ∞`, the uniform vector.
+//! As `τ → 0`, `y` approaches that one-hot vector; as `τ → ∞`, the uniform vector
+//! over the unmasked entries.
 //! The semantics match PyTorch's `torch.nn.functional.gumbel_softmax(logits, tau, hard)`
 //! given the same noise.
 //!

@@ -28,7 +28,7 @@
 //! let x = [0.5f32, 1.0, 2.0];
 //! let mut y = [0.0f32; 3];
 //! for isa in Isa::available() {
-//!     simd::with_isa(isa, || simd::ln(&x, &mut y)).unwrap();
+//!     simd::with_isa(isa, || simd::ln(&x, &mut y)).unwrap().unwrap();
 //!     assert!((y[1]).abs() == 0.0 && (y[2] - std::f32::consts::LN_2).abs() < 1e-7);
 //! }
 //! ```
@@ -228,35 +228,52 @@ pub fn with_isa<R>(isa: Isa, f: impl FnOnce() -> R) -> Result<R, Error> {
 /// finite f32 (subnormals included), on every ISA. `ln(±0) = -inf`, `ln(+inf) = +inf`,
 /// NaN for negative inputs and NaN.
 ///
-/// # Panics
-/// If `x.len() != y.len()`.
+/// # Errors
+/// [`Error::LengthMismatch`] if `y.len() != x.len()` (nothing is written).
 ///
 /// ```
 /// let mut y = [0.0f32; 2];
-/// gumbel::simd::ln(&[1.0, std::f32::consts::E], &mut y);
+/// gumbel::simd::ln(&[1.0, std::f32::consts::E], &mut y)?;
 /// assert_eq!(y[0], 0.0);
 /// assert!((y[1] - 1.0).abs() <= f32::EPSILON);
+/// assert!(gumbel::simd::ln(&[1.0], &mut y).is_err());
+/// # Ok::<(), gumbel::Error>(())
 /// ```
-pub fn ln(x: &[f32], y: &mut [f32]) {
-    assert_eq!(x.len(), y.len(), "ln: input and output lengths differ");
-    (active_kernels().ln)(x, y)
+pub fn ln(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+    if x.len() != y.len() {
+        return Err(Error::LengthMismatch {
+            what: "y",
+            expected: x.len(),
+            found: y.len(),
+        });
+    }
+    (active_kernels().ln)(x, y);
+    Ok(())
 }
 
 /// Exponential of every element: `y[i] = e^x[i]`, ≤ 2 ulp on [-104, 89] (subnormal
 /// results included), on every ISA; `+inf` above, `0` below, NaN passed through.
 ///
-/// # Panics
-/// If `x.len() != y.len()`.
+/// # Errors
+/// [`Error::LengthMismatch`] if `y.len() != x.len()` (nothing is written).
 ///
 /// ```
 /// let mut y = [0.0f32; 2];
-/// gumbel::simd::exp(&[0.0, 1.0], &mut y);
+/// gumbel::simd::exp(&[0.0, 1.0], &mut y)?;
 /// assert_eq!(y[0], 1.0);
 /// assert!((y[1] - std::f32::consts::E).abs() <= 2.0 * f32::EPSILON * 2.0);
+/// # Ok::<(), gumbel::Error>(())
 /// ```
-pub fn exp(x: &[f32], y: &mut [f32]) {
-    assert_eq!(x.len(), y.len(), "exp: input and output lengths differ");
-    (active_kernels().exp)(x, y)
+pub fn exp(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
+    if x.len() != y.len() {
+        return Err(Error::LengthMismatch {
+            what: "y",
+            expected: x.len(),
+            found: y.len(),
+        });
+    }
+    (active_kernels().exp)(x, y);
+    Ok(())
 }
 
 /// Which values the scoring kernels read.
