@@ -10,6 +10,8 @@
 //!
 //! References:
 //! * `stream_max`     — a plain streaming max over the logits: the memory limit;
+//! * `stream_logits_noise` (threads groups) — a streaming read of the logits and of a
+//!   noise buffer, written like the ring's halves: the memory traffic of `ring_hot`;
 //! * `rand_distr_gumbel_argmax` — `rand_distr::Gumbel<f32>` noise + scalar argmax;
 //! * `weighted_index` — softmax + `rand::distr::weighted::WeightedIndex` built per row;
 //! * `linear_scan`    — scalar softmax + scalar linear inverse-CDF scan.
@@ -23,6 +25,7 @@ use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 
 const SHAPES: [(usize, usize); 5] = [
     (1, 32000),
@@ -197,6 +200,43 @@ fn bench_threads(c: &mut Criterion) {
                 .num_threads(threads)
                 .build()
                 .unwrap();
+            // The memory limit on this many threads: a plain read of the logits ...
+            g.bench_function(BenchmarkId::new("stream_max", threads), |b| {
+                b.iter(|| {
+                    pool.install(|| {
+                        black_box(&x).par_chunks(cols).for_each(|row| {
+                            black_box(stream_max(row));
+                        })
+                    })
+                })
+            });
+            // ... and of the logits plus noise, with the memory traffic of `ring_hot`
+            // and no arithmetic to speak of. Like the ring (capacity 2n), two halves: the
+            // untimed step writes one while the timed read takes the one written the step
+            // before, so the same data is (or is not) still in cache.
+            let mut halves = [vec![0.0f32; n], vec![0.0f32; n]];
+            g.bench_function(BenchmarkId::new("stream_logits_noise", threads), |b| {
+                b.iter_custom(|iters| {
+                    let mut t = Duration::ZERO;
+                    for i in 0..iters {
+                        let [a, b] = &mut halves;
+                        let (write, read) = if i % 2 == 0 { (a, &*b) } else { (b, &*a) };
+                        write.fill(i as f32);
+                        let noise = read;
+                        let start = Instant::now();
+                        pool.install(|| {
+                            black_box(&x)
+                                .par_chunks(cols)
+                                .zip(black_box(noise).par_chunks(cols))
+                                .for_each(|(row, g)| {
+                                    black_box(stream_max(row).max(stream_max(g)));
+                                })
+                        });
+                        t += start.elapsed();
+                    }
+                    t
+                })
+            });
             let mut s = Sampler::new(1)
                 .method(Method::GumbelMax)
                 .ring_capacity(2 * n);
