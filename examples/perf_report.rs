@@ -208,7 +208,7 @@ fn main() {
         "- **Toolchain:** {rustc}; default release build (no `RUSTFLAGS`, no `-C target-cpu`)"
     ));
     r.line(format!("- **Date:** {date}"));
-    r.line("- **Reproduce:** `cargo run --release --example perf_report` (runs `cargo bench` for `math`, `sampling`, `relaxed`, `many`, about 10 minutes, then rewrites this file and `docs/figures/perf_*.svg`); `-- --no-run` re-renders from `target/criterion`.");
+    r.line("- **Reproduce:** `cargo run --release --example perf_report` (runs `cargo bench` for `math`, `sampling`, `relaxed`, `many`, about 5 minutes on 2 cores, then rewrites this file and `docs/figures/perf_*.svg`); `-- --no-run` re-renders from `target/criterion`.");
     r.line("- Unless a table says otherwise every figure is **one thread** (the benches install a one-thread rayon pool).");
     r.line("");
 
@@ -646,7 +646,9 @@ fn series_style(i: usize) -> RGBColor {
         RGBColor(90, 90, 90),
         RGBColor(140, 86, 75),
         RGBColor(227, 119, 194),
-    ][i % 8]
+        RGBColor(188, 189, 34),
+        RGBColor(23, 190, 207),
+    ][i % 10]
 }
 
 fn plot_vocab(r: &Report, path: &Path) {
@@ -833,7 +835,7 @@ fn plot_threads(r: &Report, path: &Path) {
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(50)
-        .build_cartesian_2d(0.8..2.2, 0.0..2.4)
+        .build_cartesian_2d(0.8..2.2, 0.0..2.6)
         .unwrap();
     chart
         .configure_mesh()
