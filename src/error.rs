@@ -183,3 +183,16 @@ fn describe(v: f32) -> String {
         format!("{v}")
     }
 }
+
+/// `Ok` if a buffer has the length it must have, else [`Error::LengthMismatch`].
+pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::LengthMismatch {
+            what,
+            expected,
+            found,
+        })
+    }
+}

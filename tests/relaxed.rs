@@ -106,6 +106,8 @@
 
 mod common;
 
+use common::{chi2_critical, gamma_q, ln_gamma};
+
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
@@ -1466,88 +1468,6 @@ fn keyed_batch_matches_keyed_sampling_and_permutes() {
 // ---------------------------------------------------------------------------------
 // 6. the hard sample is softmax(x)-distributed, whatever τ
 // ---------------------------------------------------------------------------------
-
-/// `ln Γ(a)`, Lanczos (g = 7, 9 terms, ~1e-15 relative), `a ≥ 0.5`.
-fn ln_gamma(a: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    let x = a - 1.0;
-    let mut s = C[0];
-    for (i, &c) in C.iter().enumerate().skip(1) {
-        s += c / (x + i as f64);
-    }
-    let t = x + 7.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + s.ln()
-}
-
-/// Regularized upper incomplete gamma `Q(a, x)`: series below `a + 1`, Lentz continued
-/// fraction above (Numerical Recipes §6.2).
-fn gamma_q(a: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 1.0;
-    }
-    let pre = (-x + a * x.ln() - ln_gamma(a)).exp();
-    if x < a + 1.0 {
-        let (mut ap, mut del, mut sum) = (a, 1.0 / a, 1.0 / a);
-        for _ in 0..10_000 {
-            ap += 1.0;
-            del *= x / ap;
-            sum += del;
-            if del.abs() < sum.abs() * 1e-17 {
-                break;
-            }
-        }
-        1.0 - sum * pre
-    } else {
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..10_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        pre * h
-    }
-}
-
-/// The `x` with `P(χ²_dof > x) = alpha` (bisection on `Q(dof/2, x/2)`, decreasing).
-fn chi2_critical(dof: f64, alpha: f64) -> f64 {
-    let (mut lo, mut hi) = (0.0f64, 1000.0f64);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if gamma_q(dof / 2.0, mid / 2.0) > alpha {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    0.5 * (lo + hi)
-}
 
 #[test]
 fn chi_square_helpers_are_right() {

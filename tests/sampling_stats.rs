@@ -36,6 +36,8 @@
 
 mod common;
 
+use common::{chi2_critical, ln_gamma};
+
 use std::time::Instant;
 
 use gumbel::simd::{Isa, with_isa};
@@ -63,109 +65,6 @@ const TEMPERATURES: [f32; 3] = [0.5, 1.0, 2.0];
 // ---------------------------------------------------------------------------------
 // Special functions and the chi-square distribution (f64)
 // ---------------------------------------------------------------------------------
-
-/// `ln Γ(x)` for `x ≥ 0.5` (Lanczos, g = 7, 9 terms: ~1e-15 relative).
-fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    assert!(
-        x >= 0.5,
-        "ln_gamma is only needed (and implemented) for x >= 0.5"
-    );
-    let x = x - 1.0;
-    let mut a = C[0];
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    let t = x + 7.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
-/// Regularized upper incomplete gamma `Q(a, x) = Γ(a, x) / Γ(a)`.
-fn gamma_q(a: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 1.0;
-    }
-    let ln_prefix = a * x.ln() - x - ln_gamma(a);
-    if x < a + 1.0 {
-        // series for P(a, x)
-        let mut ap = a;
-        let mut del = 1.0 / a;
-        let mut sum = del;
-        for _ in 0..100_000 {
-            ap += 1.0;
-            del *= x / ap;
-            sum += del;
-            if del.abs() < sum.abs() * 1e-17 {
-                break;
-            }
-        }
-        1.0 - sum * ln_prefix.exp()
-    } else {
-        // continued fraction for Q(a, x), modified Lentz
-        const TINY: f64 = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / TINY;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..100_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = b + an / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        ln_prefix.exp() * h
-    }
-}
-
-/// Survival function of the chi-square distribution with `dof` degrees of freedom.
-fn chi2_sf(x: f64, dof: usize) -> f64 {
-    gamma_q(dof as f64 / 2.0, x / 2.0)
-}
-
-/// The `x` with `P(χ²_dof > x) = alpha`, by bisection on `chi2_sf`.
-fn chi2_critical(dof: usize, alpha: f64) -> f64 {
-    assert!(dof >= 1);
-    let mut lo = 0.0f64;
-    let mut hi = dof as f64 + 10.0;
-    while chi2_sf(hi, dof) > alpha {
-        lo = hi;
-        hi *= 2.0;
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if chi2_sf(mid, dof) > alpha {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo <= 1e-12 * hi {
-            break;
-        }
-    }
-    0.5 * (lo + hi)
-}
 
 /// Exact two-sided binomial p-value of `k` successes in `n` trials of probability `p`:
 /// `min(1, 2·min(P(X ≤ k), P(X ≥ k)))`, pmf summed in log space.
@@ -255,7 +154,7 @@ fn chi_square(counts: &[u64], p: &[f64]) -> Result<Gof, String> {
     Ok(Gof {
         stat,
         dof,
-        crit: chi2_critical(dof, ALPHA_CHECK),
+        crit: chi2_critical(dof as f64, ALPHA_CHECK),
         pooled,
     })
 }
@@ -534,15 +433,15 @@ fn method_seed(m: Method, salt: u64) -> u64 {
 #[test]
 fn critical_values_are_right() {
     // dof 2: Q(1, x/2) = e^{-x/2} exactly, so the critical value is -2 ln alpha.
-    let c2 = chi2_critical(2, ALPHA);
+    let c2 = chi2_critical(2.0, ALPHA);
     assert!((c2 + 2.0 * ALPHA.ln()).abs() < 1e-8 * c2, "{c2}");
     // dof 1: z^2 with erfc(z/√2) = 1e-7, z = 5.326723886... (computed independently
     // with math.erfc and bisection): 28.373987361779
-    let c1 = chi2_critical(1, ALPHA);
+    let c1 = chi2_critical(1.0, ALPHA);
     assert!((c1 - 28.373_987_361_779).abs() < 1e-6, "{c1}");
     // even dof: Q(k, y) = e^{-y} Σ_{j<k} y^j / j! (Poisson tail), an independent formula
     for dof in [2usize, 4, 10, 16, 30, 100, 500] {
-        let c = chi2_critical(dof, ALPHA);
+        let c = chi2_critical(dof as f64, ALPHA);
         let y = c / 2.0;
         let (mut term, mut sum) = ((-y).exp(), 0.0);
         for j in 0..dof / 2 {
@@ -560,7 +459,7 @@ fn critical_values_are_right() {
         let k = dof as f64;
         let h = 2.0 / (9.0 * k);
         let wh = k * (1.0 - h + 5.199_337_582 * h.sqrt()).powi(3);
-        let c = chi2_critical(dof, ALPHA);
+        let c = chi2_critical(dof as f64, ALPHA);
         assert!((c / wh - 1.0).abs() < 5e-3, "dof {dof}: {c} vs WH {wh}");
     }
     // the binomial p-value: symmetric-ish centre is 1, far tails are tiny
@@ -575,8 +474,8 @@ fn critical_values_are_right() {
     assert!(chi_square(&[1, 499_999, 500_000], &[0.0, 0.5, 0.5]).is_err());
     println!(
         "critical values at alpha {ALPHA:e}: dof1 {c1:.3} dof2 {c2:.3} dof15 {:.3} dof16 {:.3}",
-        chi2_critical(15, ALPHA),
-        chi2_critical(16, ALPHA)
+        chi2_critical(15.0, ALPHA),
+        chi2_critical(16.0, ALPHA)
     );
 }
 

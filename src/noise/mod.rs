@@ -10,7 +10,7 @@ mod ring;
 pub use lanes::{LANES, lane_generator, lane_seed};
 pub use ring::{BackgroundRing, NoiseRing, RING_BLOCK};
 
-use crate::error::Error;
+use crate::error::{Error, check_len};
 use crate::simd::active_kernels;
 use lanes::LaneState;
 
@@ -71,13 +71,7 @@ pub fn fill_bits(seed: u64, stream: u64, out: &mut [u32]) {
 /// # Ok::<(), gumbel::Error>(())
 /// ```
 pub fn gumbel_from_bits(bits: &[u32], out: &mut [f32]) -> Result<(), Error> {
-    if bits.len() != out.len() {
-        return Err(Error::LengthMismatch {
-            what: "out",
-            expected: bits.len(),
-            found: out.len(),
-        });
-    }
+    check_len("out", bits.len(), out.len())?;
     (active_kernels().gumbel_map)(bits, out);
     Ok(())
 }

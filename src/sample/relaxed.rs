@@ -24,7 +24,7 @@
 //! vector forward and uses this same soft gradient backward, like PyTorch's
 //! `y_hard − y_soft.detach() + y_soft`: see [`gumbel_softmax_hard`].
 
-use crate::error::Error;
+use crate::error::{Error, check_len};
 use crate::simd::{Input, Kernels, active_kernels};
 
 use super::{finish, invalid_entry};
@@ -35,18 +35,6 @@ pub(crate) fn check_tau(tau: f32) -> Result<f32, Error> {
         Ok((1.0 / tau).min(f32::MAX))
     } else {
         Err(Error::InvalidTau(tau))
-    }
-}
-
-fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
-    if expected == found {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
-            what,
-            expected,
-            found,
-        })
     }
 }
 

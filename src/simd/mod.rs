@@ -46,7 +46,7 @@ use std::cell::Cell;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
-use crate::error::Error;
+use crate::error::{Error, check_len};
 use crate::noise::lanes::LaneState;
 use kernels::{Argmax, Scale};
 
@@ -240,13 +240,7 @@ pub fn with_isa<R>(isa: Isa, f: impl FnOnce() -> R) -> Result<R, Error> {
 /// # Ok::<(), gumbel::Error>(())
 /// ```
 pub fn ln(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    if x.len() != y.len() {
-        return Err(Error::LengthMismatch {
-            what: "y",
-            expected: x.len(),
-            found: y.len(),
-        });
-    }
+    check_len("y", x.len(), y.len())?;
     (active_kernels().ln)(x, y);
     Ok(())
 }
@@ -265,13 +259,7 @@ pub fn ln(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
 /// # Ok::<(), gumbel::Error>(())
 /// ```
 pub fn exp(x: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    if x.len() != y.len() {
-        return Err(Error::LengthMismatch {
-            what: "y",
-            expected: x.len(),
-            found: y.len(),
-        });
-    }
+    check_len("y", x.len(), y.len())?;
     (active_kernels().exp)(x, y);
     Ok(())
 }
