@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::error::Error;
+use crate::error::{Error, check_len};
 use crate::noise::lanes::{LaneState, mix64};
 use crate::noise::{BackgroundRing, NoiseRing};
 use crate::sample::{Temperature, gumbel_max, relaxed, roulette};
@@ -577,21 +577,9 @@ impl Sampler {
         hard: &mut [u32],
     ) -> Result<(), Error> {
         let rows = batch_rows(x.len(), cols, &[("hard", hard.len())])?;
-        if y.len() != x.len() {
-            return Err(Error::LengthMismatch {
-                what: "y",
-                expected: x.len(),
-                found: y.len(),
-            });
-        }
-        if let Some(keys) = keys
-            && keys.len() != rows
-        {
-            return Err(Error::LengthMismatch {
-                what: "keys",
-                expected: rows,
-                found: keys.len(),
-            });
+        check_len("y", x.len(), y.len())?;
+        if let Some(keys) = keys {
+            check_len("keys", rows, keys.len())?;
         }
         let s = relaxed::check_tau(tau)?;
         let k = active_kernels();
@@ -656,14 +644,8 @@ impl Sampler {
         keys: Option<&[u64]>,
     ) -> Result<(), Error> {
         let rows = batch_rows(x.len(), cols, &[("out", out.len())])?;
-        if let Some(keys) = keys
-            && keys.len() != rows
-        {
-            return Err(Error::LengthMismatch {
-                what: "keys",
-                expected: rows,
-                found: keys.len(),
-            });
+        if let Some(keys) = keys {
+            check_len("keys", rows, keys.len())?;
         }
         let t = Temperature::new(self.temperature)?;
         let k = active_kernels();
@@ -882,20 +864,8 @@ pub fn gumbel_softmax_backward_batch(
     grad_logits: &mut [f32],
 ) -> Result<(), Error> {
     batch_rows(y.len(), cols, &[])?;
-    if grad_y.len() != y.len() {
-        return Err(Error::LengthMismatch {
-            what: "grad_y",
-            expected: y.len(),
-            found: grad_y.len(),
-        });
-    }
-    if grad_logits.len() != y.len() {
-        return Err(Error::LengthMismatch {
-            what: "grad_logits",
-            expected: y.len(),
-            found: grad_logits.len(),
-        });
-    }
+    check_len("grad_y", y.len(), grad_y.len())?;
+    check_len("grad_logits", y.len(), grad_logits.len())?;
     let s = relaxed::check_tau(tau)?;
     let rows = y.len() / cols;
     let k = active_kernels();

@@ -1,6 +1,6 @@
 //! Gumbel-max sampling: `argmax_i (x_i / T + g_i)`.
 
-use crate::error::Error;
+use crate::error::{Error, check_len};
 use crate::noise::lanes::LaneState;
 use crate::simd::{Input, Kernels, active_kernels};
 
@@ -82,13 +82,7 @@ fn check(x: &[f32], noise: &[f32]) -> Result<(), Error> {
     if x.is_empty() {
         return Err(Error::EmptyRow);
     }
-    if noise.len() != x.len() {
-        return Err(Error::LengthMismatch {
-            what: "noise",
-            expected: x.len(),
-            found: noise.len(),
-        });
-    }
+    check_len("noise", x.len(), noise.len())?;
     Ok(())
 }
 
