@@ -1461,6 +1461,17 @@ fn ties_go_to_the_lowest_index_on_every_isa() {
             let x = [0.0f32, 1.0, 0.5, 1.5];
             let g = [1.5f32, 0.5, 1.0, 0.0];
             assert_eq!(gumbel_max(&x, &g, 1.0), Ok(0), "{isa} tied scores");
+            // -0.0 and +0.0 tie (they compare equal), inside a block and across blocks
+            for (n, first, later) in [(4usize, 1usize, 2usize), (200, 70, 3), (200, 3, 150)] {
+                let mut x = vec![-1.0f32; n];
+                x[first] = -0.0;
+                x[later] = 0.0;
+                let want = first.min(later);
+                let g = vec![0.0f32; n];
+                assert_eq!(gumbel_max(&x, &g, 1.0), Ok(want), "{isa} signed zeros {n}");
+                x.swap(first, later);
+                assert_eq!(gumbel_max(&x, &g, 1.0), Ok(want), "{isa} signed zeros {n}");
+            }
         })
         .unwrap();
     }

@@ -368,13 +368,31 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
             }
             let m = tree_max(vs);
             if V::mask_any(m.gt(V::splat(best))) {
-                for (j, v) in vs.iter().enumerate() {
-                    v.store(buf.as_mut_ptr().add(j * V::LANES));
+                // The block holds a new best: its first lane equal to the block's
+                // maximum, found with compares instead of a branchy scalar scan.
+                let top = m.reduce_max();
+                let mut found = false;
+                if top > best {
+                    for (j, v) in vs.iter().enumerate() {
+                        let hits = V::mask_bits(v.eq(V::splat(top)));
+                        if hits != 0 {
+                            best = top;
+                            index = i + j * V::LANES + hits.trailing_zeros() as usize;
+                            found = true;
+                            break;
+                        }
+                    }
                 }
-                for (k, &x) in buf.iter().enumerate() {
-                    if x > best {
-                        best = x;
-                        index = i + k;
+                if !found {
+                    // only with NaN scores (then flagged `bad`): the plain scan
+                    for (j, v) in vs.iter().enumerate() {
+                        v.store(buf.as_mut_ptr().add(j * V::LANES));
+                    }
+                    for (k, &x) in buf.iter().enumerate() {
+                        if x > best {
+                            best = x;
+                            index = i + k;
+                        }
                     }
                 }
             }
@@ -387,12 +405,26 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
                 src.partial(i, n)
             };
             bad = V::mask_or(bad, b);
+            let valid = V::LANES.min(n - i);
             if V::mask_any(v.gt(V::splat(best))) {
-                v.store(buf.as_mut_ptr());
-                for (k, &x) in buf[..V::LANES.min(n - i)].iter().enumerate() {
-                    if x > best {
-                        best = x;
-                        index = i + k;
+                // as for whole blocks: the first valid lane equal to the maximum
+                let top = v.reduce_max();
+                let lanes = if valid >= 32 {
+                    u32::MAX
+                } else {
+                    (1u32 << valid) - 1
+                };
+                let hits = V::mask_bits(v.eq(V::splat(top))) & lanes;
+                if top > best && hits != 0 {
+                    best = top;
+                    index = i + hits.trailing_zeros() as usize;
+                } else {
+                    v.store(buf.as_mut_ptr());
+                    for (k, &x) in buf[..valid].iter().enumerate() {
+                        if x > best {
+                            best = x;
+                            index = i + k;
+                        }
                     }
                 }
             }

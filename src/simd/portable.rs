@@ -115,6 +115,10 @@ unsafe impl Vector for V {
         m.any()
     }
     #[inline(always)]
+    unsafe fn mask_bits(m: f32x8) -> u32 {
+        m.move_mask() as u32
+    }
+    #[inline(always)]
     unsafe fn reduce_max(self) -> f32 {
         let a = self.0.to_array();
         let m0 = a[0].max(a[4]).max(a[1].max(a[5]));

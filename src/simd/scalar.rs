@@ -104,6 +104,10 @@ unsafe impl Vector for V {
         m
     }
     #[inline(always)]
+    unsafe fn mask_bits(m: bool) -> u32 {
+        u32::from(m)
+    }
+    #[inline(always)]
     unsafe fn reduce_max(self) -> f32 {
         self.0
     }

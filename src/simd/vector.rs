@@ -48,6 +48,8 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn mask_and(a: Self::Mask, b: Self::Mask) -> Self::Mask;
     unsafe fn mask_none() -> Self::Mask;
     unsafe fn mask_any(m: Self::Mask) -> bool;
+    /// The mask as bits: bit `k` is set iff lane `k` is.
+    unsafe fn mask_bits(m: Self::Mask) -> u32;
 
     /// Horizontal maximum (NaN behaviour unspecified).
     unsafe fn reduce_max(self) -> f32;

@@ -118,6 +118,11 @@ unsafe impl Vector for V {
         unsafe { _mm256_movemask_ps(m) != 0 }
     }
     #[inline(always)]
+    unsafe fn mask_bits(m: __m256) -> u32 {
+        // SAFETY: AVX available (trait contract).
+        unsafe { _mm256_movemask_ps(m) as u32 }
+    }
+    #[inline(always)]
     unsafe fn reduce_max(self) -> f32 {
         // SAFETY: AVX available (trait contract).
         unsafe {

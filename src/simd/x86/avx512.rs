@@ -113,6 +113,10 @@ unsafe impl Vector for V {
         m != 0
     }
     #[inline(always)]
+    unsafe fn mask_bits(m: __mmask16) -> u32 {
+        u32::from(m)
+    }
+    #[inline(always)]
     unsafe fn reduce_max(self) -> f32 {
         // SAFETY: AVX-512F available (trait contract).
         unsafe { _mm512_reduce_max_ps(self.0) }
