@@ -580,3 +580,45 @@ fn sampler_tokens_do_not_depend_on_the_ring_capacity_without_wraps() {
         a = a.ring_capacity((1 << 19) + i * B);
     }
 }
+
+/// Refills of at least `STREAM_REFILL_MIN` values are written with non-temporal stores
+/// (AVX-512 / AVX2): the values must be the very same, on every ISA, for whole-ring
+/// refills and for the partial refills that follow claims (wrapped slots included).
+#[test]
+fn large_refills_with_streaming_stores_make_the_same_noise() {
+    use gumbel::noise::STREAM_REFILL_MIN;
+    let cap = STREAM_REFILL_MIN + 3 * B;
+    for isa in common::isas() {
+        with_isa(isa, || {
+            let mut ring = NoiseRing::new(77, cap);
+            let mut reference = Reference::new(77);
+            ring.refill(); // whole ring: streamed
+            assert_eq!(ring.ready(), cap);
+            let a = ring.claim(cap - 5 * B).unwrap().to_vec();
+            reference.check(0, &a, &format!("{isa} first"));
+            ring.refill(); // below the threshold: plain stores
+            let b = ring.claim(4 * B).unwrap().to_vec();
+            reference.check((cap - 5 * B) as u64, &b, &format!("{isa} second"));
+            let before = ring.position();
+            let c = ring.claim(cap / 2).unwrap().to_vec(); // generated on the spot
+            reference.check(
+                expected_start(before, cap / 2, cap),
+                &c,
+                &format!("{isa} on claim"),
+            );
+            ring.refill(); // ≥ threshold again, into wrapped slots
+            let before = ring.position();
+            let d = ring.claim(cap - B).unwrap().to_vec();
+            reference.check(
+                expected_start(before, cap - B, cap),
+                &d,
+                &format!("{isa} wrapped"),
+            );
+            assert!(
+                ring.generated_on_claim() > 0,
+                "{isa}: the third claim was not generated on the spot"
+            );
+        })
+        .unwrap();
+    }
+}

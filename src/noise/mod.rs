@@ -8,7 +8,7 @@ pub mod lanes;
 mod ring;
 
 pub use lanes::{LANES, lane_generator, lane_seed};
-pub use ring::{BackgroundRing, NoiseRing, RING_BLOCK};
+pub use ring::{BackgroundRing, NoiseRing, RING_BLOCK, STREAM_REFILL_MIN};
 
 use crate::error::{Error, check_len};
 use crate::simd::active_kernels;

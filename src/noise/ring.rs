@@ -15,6 +15,13 @@ use super::lanes::LaneState;
 /// position is fixed by `(seed, position)` and blocks can be made in any order.
 pub const RING_BLOCK: usize = 8192;
 
+/// Refills that make at least this many values (4 MiB) write them with non-temporal
+/// stores where the ISA has them: noise made that far ahead of its use would leave
+/// cache anyway, and writing it around the cache spares the memory traffic of reading
+/// each line before writing it and of writing the dirty lines back later, in the
+/// middle of a sampling step. Smaller refills stay in cache for the claims after them.
+pub const STREAM_REFILL_MIN: usize = 1 << 20;
+
 /// Fill `out` with ring positions `start .. start + out.len()` of `seed` (any alignment),
 /// in parallel by block. Returns the number of values generated.
 pub(crate) fn fill_positions(k: &'static Kernels, seed: u64, start: u64, out: &mut [f32]) -> u64 {
@@ -84,10 +91,13 @@ pub(crate) fn fill_positions(k: &'static Kernels, seed: u64, start: u64, out: &m
 /// assert!(token < 1000);
 /// assert_eq!(ring.generated_on_claim(), 0); // nothing was generated while sampling
 /// ```
-#[derive(Debug)]
 pub struct NoiseRing {
     seed: u64,
-    buf: Vec<f32>,
+    /// The ring's values are `store[off .. off + cap]`: `off` puts them on a 64-byte
+    /// boundary, so every block can be written with aligned (non-temporal) stores.
+    store: Vec<f32>,
+    off: usize,
+    cap: usize,
     /// Next position to hand out.
     head: u64,
     /// Positions `< filled` have been generated (those `>= head` are ready).
@@ -107,9 +117,15 @@ impl NoiseRing {
     /// ```
     pub fn new(seed: u64, capacity: usize) -> NoiseRing {
         let cap = capacity.max(1).div_ceil(RING_BLOCK) * RING_BLOCK;
+        let store = vec![0.0f32; cap + 15];
+        // at most 15 f32 to the next 64-byte boundary (if the platform says it cannot
+        // be reached, stores stay plain: the kernel checks alignment itself)
+        let off = store.as_ptr().align_offset(64).min(15);
         NoiseRing {
             seed,
-            buf: vec![0.0; cap],
+            store,
+            off,
+            cap,
             head: 0,
             filled: 0,
             on_claim: 0,
@@ -123,7 +139,15 @@ impl NoiseRing {
     /// assert_eq!(gumbel::noise::NoiseRing::new(0, 1 << 20).capacity(), 1 << 20);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.buf.len()
+        self.cap
+    }
+
+    fn buf(&self) -> &[f32] {
+        &self.store[self.off..self.off + self.cap]
+    }
+
+    fn buf_mut(&mut self) -> &mut [f32] {
+        &mut self.store[self.off..self.off + self.cap]
     }
 
     /// The seed.
@@ -182,7 +206,7 @@ impl NoiseRing {
     }
 
     fn nblocks(&self) -> u64 {
-        (self.buf.len() / RING_BLOCK) as u64
+        (self.cap / RING_BLOCK) as u64
     }
 
     /// One past the last position that may be generated now without overwriting
@@ -191,8 +215,9 @@ impl NoiseRing {
         (self.head / RING_BLOCK as u64 + self.nblocks()) * RING_BLOCK as u64
     }
 
-    /// Generate whole blocks covering positions `[filled, upto)` (`upto <= limit`).
-    fn generate(&mut self, upto: u64, k: &'static Kernels) -> u64 {
+    /// Generate whole blocks covering positions `[filled, upto)` (`upto <= limit`),
+    /// with non-temporal stores if `stream`.
+    fn generate(&mut self, upto: u64, k: &'static Kernels, stream: bool) -> u64 {
         let bl = RING_BLOCK as u64;
         let first = self.filled / bl;
         let end = upto.div_ceil(bl);
@@ -201,7 +226,12 @@ impl NoiseRing {
         }
         let nb = self.nblocks();
         let seed = self.seed;
-        self.buf
+        let fill = if stream {
+            k.fill_gumbel_stream
+        } else {
+            k.fill_gumbel
+        };
+        self.buf_mut()
             .par_chunks_mut(RING_BLOCK)
             .enumerate()
             .for_each(|(slot, dst)| {
@@ -210,7 +240,7 @@ impl NoiseRing {
                 let b = first + (slot + nb - first % nb) % nb;
                 if b < end {
                     let mut st = LaneState::new(seed, b);
-                    (k.fill_gumbel)(&mut st, dst);
+                    fill(&mut st, dst);
                 }
             });
         let made = (end - first) * bl;
@@ -220,7 +250,8 @@ impl NoiseRing {
 
     /// Top up every consumed position: afterwards [`ready`](Self::ready) is the whole
     /// capacity (less the part of the current block already handed out). Parallel
-    /// across blocks on the rayon pool. Call it off the critical path.
+    /// across blocks on the rayon pool. Call it off the critical path. A refill of at
+    /// least [`STREAM_REFILL_MIN`] values writes around the cache (same values).
     ///
     /// ```
     /// let mut ring = gumbel::noise::NoiseRing::new(3, 1 << 15);
@@ -230,7 +261,8 @@ impl NoiseRing {
     pub fn refill(&mut self) {
         let k = active_kernels();
         let limit = self.limit();
-        self.in_refill += self.generate(limit, k);
+        let stream = limit.saturating_sub(self.filled) >= STREAM_REFILL_MIN as u64;
+        self.in_refill += self.generate(limit, k, stream);
     }
 
     /// Hand out the next `n` values, contiguous and never handed out before.
@@ -251,7 +283,7 @@ impl NoiseRing {
     /// assert!(ring.claim(1 << 20).is_err());
     /// ```
     pub fn claim(&mut self, n: usize) -> Result<&[f32], crate::Error> {
-        let cap = self.buf.len();
+        let cap = self.cap;
         if n > cap {
             return Err(crate::Error::LengthMismatch {
                 what: "ring claim (at most the capacity)",
@@ -268,10 +300,10 @@ impl NoiseRing {
         }
         let end = self.head + n as u64;
         if self.filled < end {
-            self.on_claim += self.generate(end, k);
+            self.on_claim += self.generate(end, k, false);
         }
         self.head = end;
-        Ok(&self.buf[slot..slot + n])
+        Ok(&self.buf()[slot..slot + n])
     }
 
     /// Copy the next `out.len()` values into `out`, any length. Up to the capacity this
@@ -288,7 +320,7 @@ impl NoiseRing {
     /// assert_eq!(ring.position(), 1 << 16);
     /// ```
     pub fn claim_into(&mut self, out: &mut [f32]) {
-        let cap = self.buf.len();
+        let cap = self.cap;
         if out.len() <= cap {
             let src = self.claim(out.len()).expect("fits the capacity");
             out.copy_from_slice(src);
@@ -328,6 +360,20 @@ impl NoiseRing {
     /// ```
     pub fn into_background(self) -> BackgroundRing {
         BackgroundRing::new(self)
+    }
+}
+
+/// The ring's state, not its millions of values.
+impl std::fmt::Debug for NoiseRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoiseRing")
+            .field("seed", &self.seed)
+            .field("capacity", &self.cap)
+            .field("position", &self.head)
+            .field("ready", &self.ready())
+            .field("generated_on_claim", &self.on_claim)
+            .field("generated_in_refill", &self.in_refill)
+            .finish()
     }
 }
 
@@ -514,7 +560,7 @@ fn refill_loop(shared: &Shared, k: &'static Kernels) {
         let start = block * RING_BLOCK as u64;
         if ring.filled / RING_BLOCK as u64 == block && start < ring.limit() {
             let slot = (block % ring.nblocks()) as usize * RING_BLOCK;
-            ring.buf[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
+            ring.buf_mut()[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
             ring.filled = start + RING_BLOCK as u64;
             ring.in_refill += RING_BLOCK as u64;
             drop(ring);

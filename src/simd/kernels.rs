@@ -679,6 +679,19 @@ impl Emit<f32> for EmitGumbel {
     }
 }
 
+/// Standard Gumbel values, stored without keeping them in cache: for noise made well
+/// ahead of its use (a large ring refill). The destination must be aligned to
+/// `V::LANES * 4` bytes at every write.
+pub(crate) struct EmitGumbelStream;
+impl Emit<f32> for EmitGumbelStream {
+    #[inline(always)]
+    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut f32) {
+        // SAFETY: caller contract, plus `p` aligned (the `fill_gumbel_stream` entry
+        // checks that the whole buffer is 64-byte aligned and a multiple of 16 long).
+        unsafe { math::gumbel_from_bits::<V>(b).store_stream(p) }
+    }
+}
+
 /// The raw bits.
 pub(crate) struct EmitBits;
 impl Emit<u32> for EmitBits {

@@ -284,6 +284,10 @@ pub(crate) struct Kernels {
     pub exp: fn(&[f32], &mut [f32]),
     pub gumbel_map: fn(&[u32], &mut [f32]),
     pub fill_gumbel: fn(&mut LaneState, &mut [f32]),
+    /// `fill_gumbel` with non-temporal stores where the ISA has them (same values);
+    /// falls back to `fill_gumbel` unless `out` is 64-byte aligned and a multiple of
+    /// 16 long.
+    pub fill_gumbel_stream: fn(&mut LaneState, &mut [f32]),
     pub fill_bits: fn(&mut LaneState, &mut [u32]),
     /// Max of the row and whether any input is invalid.
     pub max: fn(Input, &[f32]) -> (f32, bool),
@@ -344,6 +348,16 @@ macro_rules! entries {
                     // SAFETY: the ISA is available (caller); G * LANES == 16.
                     unsafe {
                         kernels::fill::<V, f32, kernels::EmitGumbel, $G>(st, out)
+                    }
+                }
+                $(#[target_feature(enable = $feat)])*
+                pub(super) unsafe fn fill_gumbel_stream(st: &mut LaneState, out: &mut [f32]) {
+                    // SAFETY: the ISA is available (caller); G * LANES == 16; `out` is
+                    // 64-byte aligned and a multiple of 16 long (caller), so every
+                    // vector store is aligned and there is no tail.
+                    unsafe {
+                        kernels::fill::<V, f32, kernels::EmitGumbelStream, $G>(st, out);
+                        V::stream_fence();
                     }
                 }
                 $(#[target_feature(enable = $feat)])*
@@ -470,6 +484,15 @@ macro_rules! entries {
                 // SAFETY: ISA checked before the table is reachable.
                 unsafe { imp::fill_gumbel(st, out) }
             }
+            fn fill_gumbel_stream(st: &mut LaneState, out: &mut [f32]) {
+                if out.as_ptr().align_offset(64) == 0 && out.len() % 16 == 0 {
+                    // SAFETY: ISA checked before the table is reachable; alignment and
+                    // length checked just above.
+                    unsafe { imp::fill_gumbel_stream(st, out) }
+                } else {
+                    fill_gumbel(st, out)
+                }
+            }
             fn fill_bits(st: &mut LaneState, out: &mut [u32]) {
                 // SAFETY: ISA checked before the table is reachable.
                 unsafe { imp::fill_bits(st, out) }
@@ -533,6 +556,7 @@ macro_rules! entries {
                 exp,
                 gumbel_map,
                 fill_gumbel,
+                fill_gumbel_stream,
                 fill_bits,
                 max,
                 argmax,

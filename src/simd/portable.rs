@@ -47,6 +47,13 @@ unsafe impl Vector for V {
         unsafe { p.cast::<[f32; 8]>().write_unaligned(self.0.to_array()) }
     }
     #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32) {
+        // SAFETY: trait contract, as for `store` (no non-temporal store in `wide`).
+        unsafe { self.store(p) }
+    }
+    #[inline(always)]
+    unsafe fn stream_fence() {}
+    #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
         V(self.0 + o.0)
     }

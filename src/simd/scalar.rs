@@ -36,6 +36,13 @@ unsafe impl Vector for V {
         unsafe { p.write_unaligned(self.0) }
     }
     #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32) {
+        // SAFETY: trait contract, as for `store`.
+        unsafe { self.store(p) }
+    }
+    #[inline(always)]
+    unsafe fn stream_fence() {}
+    #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
         V(self.0 + o.0)
     }

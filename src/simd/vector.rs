@@ -24,6 +24,13 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn splat(x: f32) -> Self;
     unsafe fn load(p: *const f32) -> Self;
     unsafe fn store(self, p: *mut f32);
+    /// Store without keeping the line in cache (a non-temporal store) where the ISA
+    /// has one, else a plain store. `p` must be aligned to `LANES * 4` bytes; call
+    /// [`stream_fence`](Self::stream_fence) before the data is handed to another thread.
+    unsafe fn store_stream(self, p: *mut f32);
+    /// Orders earlier non-temporal stores before later stores (`sfence`); a no-op
+    /// where [`store_stream`](Self::store_stream) is a plain store.
+    unsafe fn stream_fence();
     unsafe fn add(self, o: Self) -> Self;
     unsafe fn sub(self, o: Self) -> Self;
     unsafe fn mul(self, o: Self) -> Self;

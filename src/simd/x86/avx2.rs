@@ -32,6 +32,17 @@ unsafe impl Vector for V {
         unsafe { _mm256_storeu_ps(p, self.0) }
     }
     #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32) {
+        // SAFETY: AVX available; `p` valid for 8 writes and 32-byte aligned (trait
+        // contract).
+        unsafe { _mm256_stream_ps(p, self.0) }
+    }
+    #[inline(always)]
+    unsafe fn stream_fence() {
+        // SAFETY: SSE is part of x86-64.
+        unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
         // SAFETY: AVX available (trait contract).
         V(unsafe { _mm256_add_ps(self.0, o.0) })

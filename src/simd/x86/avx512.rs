@@ -32,6 +32,17 @@ unsafe impl Vector for V {
         unsafe { _mm512_storeu_ps(p, self.0) }
     }
     #[inline(always)]
+    unsafe fn store_stream(self, p: *mut f32) {
+        // SAFETY: AVX-512F available; `p` valid for 16 writes and 64-byte aligned
+        // (trait contract).
+        unsafe { _mm512_stream_ps(p, self.0) }
+    }
+    #[inline(always)]
+    unsafe fn stream_fence() {
+        // SAFETY: SSE is part of x86-64.
+        unsafe { _mm_sfence() }
+    }
+    #[inline(always)]
     unsafe fn add(self, o: Self) -> Self {
         // SAFETY: AVX-512F available (trait contract).
         V(unsafe { _mm512_add_ps(self.0, o.0) })
