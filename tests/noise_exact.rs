@@ -41,16 +41,20 @@ fn every_lane_is_bit_identical_to_its_rand_xoshiro_generator() {
 
 #[test]
 fn fill_gumbel_is_the_bits_map_of_fill_bits_on_every_isa() {
-    let mut bits = vec![0u32; 4099];
-    noise::fill_bits(5, 3, &mut bits);
-    for isa in common::isas() {
-        let (mut a, mut b) = (vec![0f32; bits.len()], vec![0f32; bits.len()]);
-        simd::with_isa(isa, || {
-            noise::fill_gumbel(5, 3, &mut a);
-            noise::gumbel_from_bits(&bits, &mut b).unwrap();
-        })
-        .unwrap();
-        assert_eq!(a, b, "{isa}");
+    // every length up to 100 covers each way through the software-pipelined fill loop
+    // (prologue, two-step turns, one-step turns, epilogue, tail)
+    for len in (0..=100).chain([4099, 8192]) {
+        let mut bits = vec![0u32; len];
+        noise::fill_bits(5, 3, &mut bits);
+        for isa in common::isas() {
+            let (mut a, mut b) = (vec![0f32; len], vec![0f32; len]);
+            simd::with_isa(isa, || {
+                noise::fill_gumbel(5, 3, &mut a);
+                noise::gumbel_from_bits(&bits, &mut b).unwrap();
+            })
+            .unwrap();
+            assert_eq!(a, b, "{isa} len {len}");
+        }
     }
 }
 

@@ -250,23 +250,52 @@ impl<V: Vector, const G: usize> Lanes<V, G> {
 }
 
 /// Scores with Gumbel noise generated in registers from a lane state (nothing stored).
+///
+/// Software-pipelined like [`fill`]: `pending` holds the exponentials `E = −ln U` of
+/// the next 16-lane step, so each step's `−ln E` runs beside the next step's `E`.
+/// The noise is that of `fill_gumbel` from the same state, position for position.
 pub(crate) struct Fused<V: Vector, X, const G: usize> {
-    pub x: X,
-    pub lanes: Lanes<V, G>,
-    pub buf: [V; G],
-    pub next: usize,
-    pub scale: Scale,
+    x: X,
+    lanes: Lanes<V, G>,
+    pending: [V; G],
+    buf: [V; G],
+    next: usize,
+    scale: Scale,
 }
 
 impl<V: Vector, X: Values<V>, const G: usize> Fused<V, X, G> {
+    /// # Safety
+    /// `V`'s ISA is available; `G * V::LANES == 16`.
+    #[inline(always)]
+    pub(crate) unsafe fn new(x: X, st: &LaneState, scale: Scale) -> Self {
+        // SAFETY: caller contract.
+        unsafe {
+            let mut lanes = Lanes::<V, G>::load(st);
+            let bits = lanes.next();
+            let mut pending = [V::splat(0.0); G];
+            for (e, b) in pending.iter_mut().zip(bits) {
+                *e = math::exponential_from_bits::<V>(b);
+            }
+            Fused {
+                x,
+                lanes,
+                pending,
+                buf: [V::splat(0.0); G],
+                next: 0,
+                scale,
+            }
+        }
+    }
+
     #[inline(always)]
     unsafe fn noise(&mut self) -> V {
         // SAFETY: caller contract (ISA available).
         unsafe {
             if self.next == 0 {
                 let bits = self.lanes.next();
-                for (b, bits) in self.buf.iter_mut().zip(bits) {
-                    *b = math::gumbel_from_bits::<V>(bits);
+                for ((b, e), bits) in self.buf.iter_mut().zip(self.pending.iter_mut()).zip(bits) {
+                    *b = math::gumbel_from_exponential::<V>(*e);
+                    *e = math::exponential_from_bits::<V>(bits);
                 }
             }
             let v = self.buf[self.next];
@@ -664,18 +693,29 @@ pub(crate) unsafe fn gumbel_map<V: Vector>(bits: &[u32], out: &mut [f32]) {
 
 /// What [`fill`] writes for each vector of raw bits.
 pub(crate) trait Emit<T> {
+    /// What the first stage makes of one vector of bits.
+    type Mid<V: Vector>: Copy;
+    /// # Safety
+    /// `V`'s ISA is available.
+    unsafe fn stage1<V: Vector>(b: V::Bits) -> Self::Mid<V>;
     /// # Safety
     /// `V`'s ISA is available; `p` is valid for `V::LANES` writes.
-    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut T);
+    unsafe fn stage2<V: Vector>(m: Self::Mid<V>, p: *mut T);
 }
 
-/// Standard Gumbel values.
+/// Standard Gumbel values: stage 1 is the exponential `E = −ln U`, stage 2 `−ln E`.
 pub(crate) struct EmitGumbel;
 impl Emit<f32> for EmitGumbel {
+    type Mid<V: Vector> = V;
     #[inline(always)]
-    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut f32) {
+    unsafe fn stage1<V: Vector>(b: V::Bits) -> V {
         // SAFETY: caller contract.
-        unsafe { math::gumbel_from_bits::<V>(b).store(p) }
+        unsafe { math::exponential_from_bits::<V>(b) }
+    }
+    #[inline(always)]
+    unsafe fn stage2<V: Vector>(e: V, p: *mut f32) {
+        // SAFETY: caller contract.
+        unsafe { math::gumbel_from_exponential::<V>(e).store(p) }
     }
 }
 
@@ -684,25 +724,41 @@ impl Emit<f32> for EmitGumbel {
 /// `V::LANES * 4` bytes at every write.
 pub(crate) struct EmitGumbelStream;
 impl Emit<f32> for EmitGumbelStream {
+    type Mid<V: Vector> = V;
     #[inline(always)]
-    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut f32) {
+    unsafe fn stage1<V: Vector>(b: V::Bits) -> V {
+        // SAFETY: caller contract.
+        unsafe { math::exponential_from_bits::<V>(b) }
+    }
+    #[inline(always)]
+    unsafe fn stage2<V: Vector>(e: V, p: *mut f32) {
         // SAFETY: caller contract, plus `p` aligned (the `fill_gumbel_stream` entry
         // checks that the whole buffer is 64-byte aligned and a multiple of 16 long).
-        unsafe { math::gumbel_from_bits::<V>(b).store_stream(p) }
+        unsafe { math::gumbel_from_exponential::<V>(e).store_stream(p) }
     }
 }
 
 /// The raw bits.
 pub(crate) struct EmitBits;
 impl Emit<u32> for EmitBits {
+    type Mid<V: Vector> = V::Bits;
     #[inline(always)]
-    unsafe fn emit<V: Vector>(b: V::Bits, p: *mut u32) {
+    unsafe fn stage1<V: Vector>(b: V::Bits) -> V::Bits {
+        b
+    }
+    #[inline(always)]
+    unsafe fn stage2<V: Vector>(b: V::Bits, p: *mut u32) {
         // SAFETY: caller contract.
         unsafe { V::bits_store(b, p) }
     }
 }
 
 /// Fill `out` with the stream's next values (raw bits or Gumbel), advancing `st`.
+///
+/// Software-pipelined: each step runs stage 1 on the next 16 lanes' bits and stage 2
+/// on the previous step's result, so the two halves of the long `−ln(−ln U)`
+/// dependency chain are in flight side by side (the loop is bound by that chain's
+/// latency, not by arithmetic throughput). The values are those of the plain order.
 ///
 /// # Safety
 /// `V`'s ISA is available; `G * V::LANES == 16`.
@@ -716,23 +772,71 @@ pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, E: Emit<T>, const G: usi
     unsafe {
         let mut lanes = Lanes::<V, G>::load(st);
         let n = out.len();
+        let p = out.as_mut_ptr();
         let mut i = 0;
-        while i + NOISE_LANES <= n {
-            let bits = lanes.next();
-            for (g, b) in bits.into_iter().enumerate() {
-                E::emit::<V>(b, out.as_mut_ptr().add(i + g * V::LANES));
+        if n >= NOISE_LANES {
+            let mut mid = stage1_all::<V, T, E, G>(lanes.next());
+            if i + 4 * NOISE_LANES <= n {
+                // two steps per turn, both pipelined: stage 1 of steps s+2 and s+3
+                // beside stage 2 of steps s and s+1
+                let mut mid2 = stage1_all::<V, T, E, G>(lanes.next());
+                while i + 4 * NOISE_LANES <= n {
+                    let next = stage1_all::<V, T, E, G>(lanes.next());
+                    let next2 = stage1_all::<V, T, E, G>(lanes.next());
+                    for (g, m) in mid.into_iter().enumerate() {
+                        E::stage2::<V>(m, p.add(i + g * V::LANES));
+                    }
+                    for (g, m) in mid2.into_iter().enumerate() {
+                        E::stage2::<V>(m, p.add(i + NOISE_LANES + g * V::LANES));
+                    }
+                    mid = next;
+                    mid2 = next2;
+                    i += 2 * NOISE_LANES;
+                }
+                for (g, m) in mid.into_iter().enumerate() {
+                    E::stage2::<V>(m, p.add(i + g * V::LANES));
+                }
+                mid = mid2;
+                i += NOISE_LANES;
+            }
+            while i + 2 * NOISE_LANES <= n {
+                let next = stage1_all::<V, T, E, G>(lanes.next());
+                for (g, m) in mid.into_iter().enumerate() {
+                    E::stage2::<V>(m, p.add(i + g * V::LANES));
+                }
+                mid = next;
+                i += NOISE_LANES;
+            }
+            for (g, m) in mid.into_iter().enumerate() {
+                E::stage2::<V>(m, p.add(i + g * V::LANES));
             }
             i += NOISE_LANES;
         }
         if i < n {
             let mut buf = [T::default(); NOISE_LANES];
-            let bits = lanes.next();
-            for (g, b) in bits.into_iter().enumerate() {
-                E::emit::<V>(b, buf.as_mut_ptr().add(g * V::LANES));
+            let mid = stage1_all::<V, T, E, G>(lanes.next());
+            for (g, m) in mid.into_iter().enumerate() {
+                E::stage2::<V>(m, buf.as_mut_ptr().add(g * V::LANES));
             }
             out[i..].copy_from_slice(&buf[..n - i]);
         }
         lanes.store(st);
+    }
+}
+
+/// Stage 1 of every vector of one 16-lane step. (A loop, not `array::map`: closures
+/// lose the entry function's target features.)
+#[inline(always)]
+unsafe fn stage1_all<V: Vector, T, E: Emit<T>, const G: usize>(
+    bits: [V::Bits; G],
+) -> [E::Mid<V>; G] {
+    // SAFETY: caller contract (ISA available).
+    unsafe {
+        let mut out = [E::stage1::<V>(bits[0]); G];
+        for (o, b) in out.iter_mut().zip(bits).skip(1) {
+            *o = E::stage1::<V>(b);
+        }
+        out
     }
 }
 

@@ -188,6 +188,17 @@ const T_EXACT_MAX: f32 = 0.292_893_2;
 /// The CPU supports `V`'s instruction set.
 #[inline(always)]
 pub(crate) unsafe fn gumbel_from_bits<V: Vector>(b: V::Bits) -> V {
+    // SAFETY: the caller guarantees V's ISA is available.
+    unsafe { gumbel_from_exponential(exponential_from_bits::<V>(b)) }
+}
+
+/// The first half of [`gumbel_from_bits`]: the standard exponential `E = −ln U`, in
+/// `[2⁻³³, 33 ln 2]` (positive, normal, finite).
+///
+/// # Safety
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+pub(crate) unsafe fn exponential_from_bits<V: Vector>(b: V::Bits) -> V {
     // SAFETY: the caller guarantees V's ISA is available; all calls are arithmetic.
     unsafe {
         let upper = V::bits_sign_mask(b);
@@ -198,8 +209,19 @@ pub(crate) unsafe fn gumbel_from_bits<V: Vector>(b: V::Bits) -> V {
         let exact = V::mask_and(upper, t.not_gt(V::splat(T_EXACT_MAX)));
         let k = V::select(exact, V::splat(0.0), k);
         let f = V::select(exact, V::splat(0.0).sub(t), f);
-        let e = V::splat(0.0).sub(ln_reduced(k, f));
-        // E is positive, normal and finite here: no special cases needed
+        V::splat(0.0).sub(ln_reduced(k, f))
+    }
+}
+
+/// The second half of [`gumbel_from_bits`]: `G = −ln E` for positive normal `E`.
+///
+/// # Safety
+/// The CPU supports `V`'s instruction set.
+#[inline(always)]
+pub(crate) unsafe fn gumbel_from_exponential<V: Vector>(e: V) -> V {
+    // SAFETY: the caller guarantees V's ISA is available; all calls are arithmetic.
+    unsafe {
+        // E is positive, normal and finite: no special cases needed
         let (k2, f2) = reduce(e);
         V::splat(0.0).sub(ln_reduced(k2, f2))
     }

@@ -318,7 +318,7 @@ pub(crate) struct Kernels {
 macro_rules! entries {
     ($name:ident, $isa:expr, $V:ty, $BV:literal, $G:literal, [$($feat:literal),*]) => {
         mod $name {
-            use super::kernels::{self, Argmax, Fused, Lanes, LnProbs, Logits, Scale, WithNoise, ZipOp};
+            use super::kernels::{self, Argmax, Fused, LnProbs, Logits, Scale, WithNoise, ZipOp};
             use super::{Input, Kernels};
             use super::vector::Vector;
             use crate::noise::lanes::LaneState;
@@ -405,11 +405,9 @@ macro_rules! entries {
                     // SAFETY: the ISA is available (caller); `p` is valid for x.len();
                     // G * LANES == 16.
                     unsafe {
-                        let lanes = Lanes::<V, $G>::load(st);
-                        let buf = [<V as Vector>::splat(0.0); $G];
                         match input {
-                            Input::Logits => kernels::argmax::<V, _, $BV>(x.len(), Fused { x: Logits(p), lanes, buf, next: 0, scale }),
-                            Input::Probs => kernels::argmax::<V, _, $BV>(x.len(), Fused { x: LnProbs(p), lanes, buf, next: 0, scale }),
+                            Input::Logits => kernels::argmax::<V, _, $BV>(x.len(), Fused::<V, _, $G>::new(Logits(p), st, scale)),
+                            Input::Probs => kernels::argmax::<V, _, $BV>(x.len(), Fused::<V, _, $G>::new(LnProbs(p), st, scale)),
                         }
                     }
                 }
