@@ -774,7 +774,17 @@ pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, E: Emit<T>, const G: usi
         let n = out.len();
         let p = out.as_mut_ptr();
         let mut i = 0;
-        if n >= NOISE_LANES {
+        if G > 2 {
+            // one-lane (scalar) vectors: 16 values a step are already 16 independent
+            // chains, and holding two steps' worth in flight only spills registers
+            while i + NOISE_LANES <= n {
+                let bits = lanes.next();
+                for (g, b) in bits.into_iter().enumerate() {
+                    E::stage2::<V>(E::stage1::<V>(b), p.add(i + g * V::LANES));
+                }
+                i += NOISE_LANES;
+            }
+        } else if n >= NOISE_LANES {
             let mut mid = stage1_all::<V, T, E, G>(lanes.next());
             if i + 4 * NOISE_LANES <= n {
                 // two steps per turn, both pipelined: stage 1 of steps s+2 and s+3
