@@ -651,6 +651,23 @@ fn series_style(i: usize) -> RGBColor {
     ][i % 10]
 }
 
+/// One labelled series: a line through `p` with a dot at every point.
+fn line_with_points<'a, DB: DrawingBackend + 'a, CT: CoordTranslate<From = (f64, f64)>>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    name: &str,
+    p: &[(f64, f64)],
+    c: RGBColor,
+) {
+    chart
+        .draw_series(LineSeries::new(p.to_vec(), c.stroke_width(2)))
+        .unwrap()
+        .label(name)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+    chart
+        .draw_series(p.iter().map(|&pt| Circle::new(pt, 3, c.filled())))
+        .unwrap();
+}
+
 fn plot_vocab(r: &Report, path: &Path) {
     // batched rows, one thread: 1024x1024, 64x32000, 64x128256
     let shapes = [
@@ -697,15 +714,7 @@ fn plot_vocab(r: &Report, path: &Path) {
         .draw()
         .unwrap();
     for (i, ((_, name), p)) in ids.iter().zip(&pts).enumerate() {
-        let c = series_style(i);
-        chart
-            .draw_series(LineSeries::new(p.clone(), c.stroke_width(2)))
-            .unwrap()
-            .label(name.replace('`', ""))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-        chart
-            .draw_series(p.iter().map(|&pt| Circle::new(pt, 3, c.filled())))
-            .unwrap();
+        line_with_points(&mut chart, &name.replace('`', ""), p, series_style(i));
     }
     chart
         .configure_series_labels()
@@ -853,15 +862,7 @@ fn plot_threads(r: &Report, path: &Path) {
         .label("ideal")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.mix(0.4)));
     for (i, (name, p)) in series.iter().enumerate() {
-        let c = series_style(i);
-        chart
-            .draw_series(LineSeries::new(p.clone(), c.stroke_width(2)))
-            .unwrap()
-            .label(name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
-        chart
-            .draw_series(p.iter().map(|&pt| Circle::new(pt, 3, c.filled())))
-            .unwrap();
+        line_with_points(&mut chart, name, p, series_style(i));
     }
     chart
         .configure_series_labels()

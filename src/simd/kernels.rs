@@ -704,26 +704,12 @@ pub(crate) trait Emit<T> {
 }
 
 /// Standard Gumbel values: stage 1 is the exponential `E = −ln U`, stage 2 `−ln E`.
-pub(crate) struct EmitGumbel;
-impl Emit<f32> for EmitGumbel {
-    type Mid<V: Vector> = V;
-    #[inline(always)]
-    unsafe fn stage1<V: Vector>(b: V::Bits) -> V {
-        // SAFETY: caller contract.
-        unsafe { math::exponential_from_bits::<V>(b) }
-    }
-    #[inline(always)]
-    unsafe fn stage2<V: Vector>(e: V, p: *mut f32) {
-        // SAFETY: caller contract.
-        unsafe { math::gumbel_from_exponential::<V>(e).store(p) }
-    }
-}
-
-/// Standard Gumbel values, stored without keeping them in cache: for noise made well
-/// ahead of its use (a large ring refill). The destination must be aligned to
+///
+/// With `STREAM`, stored without keeping them in cache: for noise made well ahead of
+/// its use (a large ring refill); the destination must then be aligned to
 /// `V::LANES * 4` bytes at every write.
-pub(crate) struct EmitGumbelStream;
-impl Emit<f32> for EmitGumbelStream {
+pub(crate) struct EmitGumbel<const STREAM: bool>;
+impl<const STREAM: bool> Emit<f32> for EmitGumbel<STREAM> {
     type Mid<V: Vector> = V;
     #[inline(always)]
     unsafe fn stage1<V: Vector>(b: V::Bits) -> V {
@@ -732,9 +718,17 @@ impl Emit<f32> for EmitGumbelStream {
     }
     #[inline(always)]
     unsafe fn stage2<V: Vector>(e: V, p: *mut f32) {
-        // SAFETY: caller contract, plus `p` aligned (the `fill_gumbel_stream` entry
-        // checks that the whole buffer is 64-byte aligned and a multiple of 16 long).
-        unsafe { math::gumbel_from_exponential::<V>(e).store_stream(p) }
+        // SAFETY: caller contract, plus `p` aligned when streaming (the
+        // `fill_gumbel_stream` entry checks that the whole buffer is 64-byte aligned
+        // and a multiple of 16 long).
+        unsafe {
+            let g = math::gumbel_from_exponential::<V>(e);
+            if STREAM {
+                g.store_stream(p)
+            } else {
+                g.store(p)
+            }
+        }
     }
 }
 

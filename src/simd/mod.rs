@@ -347,7 +347,7 @@ macro_rules! entries {
                 pub(super) unsafe fn fill_gumbel(st: &mut LaneState, out: &mut [f32]) {
                     // SAFETY: the ISA is available (caller); G * LANES == 16.
                     unsafe {
-                        kernels::fill::<V, f32, kernels::EmitGumbel, $G>(st, out)
+                        kernels::fill::<V, f32, kernels::EmitGumbel<false>, $G>(st, out)
                     }
                 }
                 $(#[target_feature(enable = $feat)])*
@@ -356,7 +356,7 @@ macro_rules! entries {
                     // 64-byte aligned and a multiple of 16 long (caller), so every
                     // vector store is aligned and there is no tail.
                     unsafe {
-                        kernels::fill::<V, f32, kernels::EmitGumbelStream, $G>(st, out);
+                        kernels::fill::<V, f32, kernels::EmitGumbel<true>, $G>(st, out);
                         V::stream_fence();
                     }
                 }
