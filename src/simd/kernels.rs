@@ -367,6 +367,51 @@ unsafe fn tree_sum<V: Vector, const BV: usize>(mut v: [V; BV]) -> V {
     v[0]
 }
 
+/// Take the new best from `vs` (elements `base ..`, the first `valid` of them real),
+/// whose lane-wise maximum `m` has a lane above `best`: the first lane equal to the
+/// maximum, found with compares and a mask rather than a branchy scalar scan. A
+/// scalar scan remains for NaN scores only (the row is then flagged `bad` anyway).
+#[inline(always)]
+unsafe fn new_best<V: Vector, const N: usize>(
+    vs: &[V; N],
+    m: V,
+    valid: usize,
+    base: usize,
+    best: &mut f32,
+    index: &mut usize,
+) {
+    // SAFETY: caller contract (ISA available); `buf` holds N * LANES <= BLOCK values.
+    unsafe {
+        let top = m.reduce_max();
+        if top > *best {
+            for (j, v) in vs.iter().enumerate() {
+                let rem = valid.saturating_sub(j * V::LANES);
+                let real = if rem >= 32 {
+                    u32::MAX
+                } else {
+                    (1u32 << rem) - 1
+                };
+                let hits = V::mask_bits(v.eq(V::splat(top))) & real;
+                if hits != 0 {
+                    *best = top;
+                    *index = base + j * V::LANES + hits.trailing_zeros() as usize;
+                    return;
+                }
+            }
+        }
+        let mut buf = [0.0f32; BLOCK];
+        for (j, v) in vs.iter().enumerate() {
+            v.store(buf.as_mut_ptr().add(j * V::LANES));
+        }
+        for (k, &x) in buf[..valid].iter().enumerate() {
+            if x > *best {
+                *best = x;
+                *index = base + k;
+            }
+        }
+    }
+}
+
 /// Argmax of the scores `src` over `n` elements, lowest index on ties; see [`Argmax`].
 ///
 /// Whole blocks are reduced with vector `max`; only a block whose maximum beats the
@@ -382,9 +427,8 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
 ) -> Argmax {
     let mut best = f32::NEG_INFINITY;
     let mut index = usize::MAX;
-    let mut buf = [0.0f32; BLOCK];
     // SAFETY: caller contract; every `full` reads inside `[0, n)`, every `partial` is
-    // called with `i < n < i + LANES`, and `buf` holds `BLOCK = BV * LANES` values.
+    // called with `i < n < i + LANES`.
     unsafe {
         let mut bad = V::mask_none();
         let mut i = 0;
@@ -397,33 +441,7 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
             }
             let m = tree_max(vs);
             if V::mask_any(m.gt(V::splat(best))) {
-                // The block holds a new best: its first lane equal to the block's
-                // maximum, found with compares instead of a branchy scalar scan.
-                let top = m.reduce_max();
-                let mut found = false;
-                if top > best {
-                    for (j, v) in vs.iter().enumerate() {
-                        let hits = V::mask_bits(v.eq(V::splat(top)));
-                        if hits != 0 {
-                            best = top;
-                            index = i + j * V::LANES + hits.trailing_zeros() as usize;
-                            found = true;
-                            break;
-                        }
-                    }
-                }
-                if !found {
-                    // only with NaN scores (then flagged `bad`): the plain scan
-                    for (j, v) in vs.iter().enumerate() {
-                        v.store(buf.as_mut_ptr().add(j * V::LANES));
-                    }
-                    for (k, &x) in buf.iter().enumerate() {
-                        if x > best {
-                            best = x;
-                            index = i + k;
-                        }
-                    }
-                }
+                new_best(&vs, m, BLOCK, i, &mut best, &mut index);
             }
             i += BLOCK;
         }
@@ -434,28 +452,8 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
                 src.partial(i, n)
             };
             bad = V::mask_or(bad, b);
-            let valid = V::LANES.min(n - i);
             if V::mask_any(v.gt(V::splat(best))) {
-                // as for whole blocks: the first valid lane equal to the maximum
-                let top = v.reduce_max();
-                let lanes = if valid >= 32 {
-                    u32::MAX
-                } else {
-                    (1u32 << valid) - 1
-                };
-                let hits = V::mask_bits(v.eq(V::splat(top))) & lanes;
-                if top > best && hits != 0 {
-                    best = top;
-                    index = i + hits.trailing_zeros() as usize;
-                } else {
-                    v.store(buf.as_mut_ptr());
-                    for (k, &x) in buf[..valid].iter().enumerate() {
-                        if x > best {
-                            best = x;
-                            index = i + k;
-                        }
-                    }
-                }
+                new_best(&[v], v, V::LANES.min(n - i), i, &mut best, &mut index);
             }
             i += V::LANES;
         }
@@ -787,44 +785,43 @@ pub(crate) unsafe fn fill<V: Vector, T: Copy + Default, E: Emit<T>, const G: usi
                 while i + 4 * NOISE_LANES <= n {
                     let next = stage1_all::<V, T, E, G>(lanes.next());
                     let next2 = stage1_all::<V, T, E, G>(lanes.next());
-                    for (g, m) in mid.into_iter().enumerate() {
-                        E::stage2::<V>(m, p.add(i + g * V::LANES));
-                    }
-                    for (g, m) in mid2.into_iter().enumerate() {
-                        E::stage2::<V>(m, p.add(i + NOISE_LANES + g * V::LANES));
-                    }
+                    stage2_all::<V, T, E, G>(mid, p.add(i));
+                    stage2_all::<V, T, E, G>(mid2, p.add(i + NOISE_LANES));
                     mid = next;
                     mid2 = next2;
                     i += 2 * NOISE_LANES;
                 }
-                for (g, m) in mid.into_iter().enumerate() {
-                    E::stage2::<V>(m, p.add(i + g * V::LANES));
-                }
+                stage2_all::<V, T, E, G>(mid, p.add(i));
                 mid = mid2;
                 i += NOISE_LANES;
             }
             while i + 2 * NOISE_LANES <= n {
                 let next = stage1_all::<V, T, E, G>(lanes.next());
-                for (g, m) in mid.into_iter().enumerate() {
-                    E::stage2::<V>(m, p.add(i + g * V::LANES));
-                }
+                stage2_all::<V, T, E, G>(mid, p.add(i));
                 mid = next;
                 i += NOISE_LANES;
             }
-            for (g, m) in mid.into_iter().enumerate() {
-                E::stage2::<V>(m, p.add(i + g * V::LANES));
-            }
+            stage2_all::<V, T, E, G>(mid, p.add(i));
             i += NOISE_LANES;
         }
         if i < n {
             let mut buf = [T::default(); NOISE_LANES];
             let mid = stage1_all::<V, T, E, G>(lanes.next());
-            for (g, m) in mid.into_iter().enumerate() {
-                E::stage2::<V>(m, buf.as_mut_ptr().add(g * V::LANES));
-            }
+            stage2_all::<V, T, E, G>(mid, buf.as_mut_ptr());
             out[i..].copy_from_slice(&buf[..n - i]);
         }
         lanes.store(st);
+    }
+}
+
+/// Stage 2 of every vector of one 16-lane step, written at `p`.
+#[inline(always)]
+unsafe fn stage2_all<V: Vector, T, E: Emit<T>, const G: usize>(mid: [E::Mid<V>; G], p: *mut T) {
+    // SAFETY: caller contract (ISA available; `p` valid for 16 writes).
+    unsafe {
+        for (g, m) in mid.into_iter().enumerate() {
+            E::stage2::<V>(m, p.add(g * V::LANES));
+        }
     }
 }
 
