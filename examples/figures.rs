@@ -29,6 +29,38 @@ use plotters::prelude::*;
 type Res<T = ()> = Result<T, Box<dyn Error>>;
 
 const FONT: &str = "sans-serif";
+
+/// A chart on `area` with the layout every panel here shares.
+fn frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    title: &'b str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(area);
+    b.caption(title, (FONT, 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55);
+    b
+}
+
+/// The series legend, in the style every panel here shares.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    size: u32,
+) -> Res
+where
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font((FONT, size))
+        .draw()?;
+    Ok(())
+}
 const C_BLUE: RGBColor = RGBColor(31, 119, 180);
 const C_ORANGE: RGBColor = RGBColor(255, 127, 14);
 const C_GREEN: RGBColor = RGBColor(44, 160, 44);
@@ -228,11 +260,7 @@ fn noise_histogram(dir: &Path, small: &NoiseStats, big: &NoiseStats) -> Res {
     let (left, right) = root.split_horizontally(560);
 
     // linear: 10^7 values, bins of 0.1
-    let mut chart = ChartBuilder::on(&left)
-        .caption("fill_gumbel: 10^7 values vs exact density", (FONT, 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(55)
+    let mut chart = frame(&left, "fill_gumbel: 10^7 values vs exact density")
         .build_cartesian_2d(-4.0f64..10.0, 0.0f64..0.42)?;
     chart
         .configure_mesh()
@@ -267,20 +295,10 @@ fn noise_histogram(dir: &Path, small: &NoiseStats, big: &NoiseStats) -> Res {
             g.variance()
         ))
         .legend(legend_line(BLACK));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FONT, 13))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
 
     // log scale: 2^30 values, bins of 0.25
-    let mut chart = ChartBuilder::on(&right)
-        .caption("log scale: 2^30 values, the upper tail", (FONT, 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(55)
+    let mut chart = frame(&right, "log scale: 2^30 values, the upper tail")
         .build_cartesian_2d(-4.0f64..24.0, (1e-10f64..1e2).log_scale())?;
     chart
         .configure_mesh()
@@ -345,13 +363,7 @@ fn noise_histogram(dir: &Path, small: &NoiseStats, big: &NoiseStats) -> Res {
             (FONT, 13).into_font().color(&C_GREY),
         )))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FONT, 13))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
     root.present()?;
     Ok(())
 }
@@ -462,11 +474,7 @@ fn tail_resolution(dir: &Path, big: &NoiseStats) -> Res {
     let (left, right) = root.split_horizontally(575);
 
     // left: survival functions
-    let mut chart = ChartBuilder::on(&left)
-        .caption("upper tail of the noise: P(G > t)", (FONT, 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(55)
+    let mut chart = frame(&left, "upper tail of the noise: P(G > t)")
         .build_cartesian_2d(0.0f64..25.0, (floor..1.0).log_scale())?;
     chart
         .configure_mesh()
@@ -529,13 +537,7 @@ fn tail_resolution(dir: &Path, big: &NoiseStats) -> Res {
         )?
         .label("fill_gumbel, 2^30 samples, +-1 sd")
         .legend(move |(x, y)| Circle::new((x + 10, y), 3, C_BLUE.stroke_width(1)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FONT, 12))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::LowerLeft, 12)?;
 
     // right: the chance that a token Delta below the top wins (two tokens)
     let d32 = Discrete::new(TWO_32, g32_values, below32);
@@ -575,11 +577,7 @@ fn tail_resolution(dir: &Path, big: &NoiseStats) -> Res {
         -g24min
     );
 
-    let mut chart = ChartBuilder::on(&right)
-        .caption("P(token Delta below the top wins), 2 tokens", (FONT, 18))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(55)
+    let mut chart = frame(&right, "P(token Delta below the top wins), 2 tokens")
         .build_cartesian_2d(0.0f64..30.0, (1e-16f64..1.0).log_scale())?;
     chart
         .configure_mesh()
@@ -606,13 +604,7 @@ fn tail_resolution(dir: &Path, big: &NoiseStats) -> Res {
             g24max - g24min
         ))
         .legend(legend_line(C_RED));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FONT, 12))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
     root.present()?;
     Ok(())
 }
@@ -715,13 +707,7 @@ fn frequencies(dir: &Path) -> Res {
         (4.62, 0.03),
         (FONT, 13).into_font(),
     )))?;
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font((FONT, 13))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
 
     // bottom: standardised deviations
     let mut chart = ChartBuilder::on(&bottom)
