@@ -6,7 +6,9 @@
 //!   critical path of an engine that makes noise during its forward pass;
 //! * `ring_total`  — the same plus the refill, timed: the total cost;
 //! * `fused`       — Gumbel-max with noise generated in registers;
-//! * `roulette`    — softmax + roulette wheel (max, exp-sum, scan passes).
+//! * `roulette`    — softmax + roulette wheel (max, exp-sum, scan passes);
+//! * `ring_hot_bf16`, `ring_hot_f16` — `ring_hot` on the same logits stored as bf16 /
+//!   f16 (converted in registers; half the logit bytes).
 //!
 //! References:
 //! * `stream_max`     — a plain streaming max over the logits: the memory limit;
@@ -20,7 +22,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
-use gumbel::{Method, Sampler};
+use gumbel::half::{bf16, f16};
+use gumbel::{Element, Method, Sampler};
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
 use rand::{Rng, SeedableRng};
@@ -93,6 +96,34 @@ fn linear_scan(p: &[f32], target: f32) -> usize {
     p.len() - 1
 }
 
+/// `ring_hot`: the refill untimed, the sampling step timed.
+fn ring_hot<L: Element>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    s: &mut Sampler,
+    x: &[L],
+    cols: usize,
+    out: &mut [u32],
+) {
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut t = Duration::ZERO;
+            for _ in 0..iters {
+                s.refill(); // off the critical path: not timed
+                let start = Instant::now();
+                s.sample_batch(black_box(x), cols, out).unwrap();
+                t += start.elapsed();
+            }
+            t
+        })
+    });
+    assert_eq!(
+        s.noise_generated_while_sampling(),
+        0,
+        "{name} generated noise while sampling"
+    );
+}
+
 fn bench_methods(c: &mut Criterion) {
     // the global rayon pool has one thread (see `main`): everything here is one core
     for (rows, cols) in SHAPES {
@@ -116,23 +147,15 @@ fn bench_methods(c: &mut Criterion) {
 
             let cap = 2 * n;
             let mut s = Sampler::new(1).method(Method::GumbelMax).ring_capacity(cap);
-            g.bench_function("ring_hot", |b| {
-                b.iter_custom(|iters| {
-                    let mut t = Duration::ZERO;
-                    for _ in 0..iters {
-                        s.refill(); // off the critical path: not timed
-                        let start = Instant::now();
-                        s.sample_batch(black_box(&x), cols, &mut out).unwrap();
-                        t += start.elapsed();
-                    }
-                    t
-                })
-            });
-            assert_eq!(
-                s.noise_generated_while_sampling(),
-                0,
-                "ring_hot generated noise while sampling"
-            );
+            ring_hot(&mut g, "ring_hot", &mut s, &x, cols, &mut out);
+            let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
+            let mut sb = Sampler::new(1).method(Method::GumbelMax).ring_capacity(cap);
+            ring_hot(&mut g, "ring_hot_bf16", &mut sb, &xb, cols, &mut out);
+            drop(xb);
+            let xh: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
+            let mut sh = Sampler::new(1).method(Method::GumbelMax).ring_capacity(cap);
+            ring_hot(&mut g, "ring_hot_f16", &mut sh, &xh, cols, &mut out);
+            drop((xh, sb, sh));
             g.bench_function("ring_total", |b| {
                 b.iter(|| {
                     s.refill();

@@ -141,8 +141,10 @@ fn verdict(ok: Option<bool>) -> &'static str {
 }
 
 const SHAPES: [&str; 5] = ["1x32000", "1x128256", "64x32000", "64x128256", "1024x1024"];
-const METHODS: [(&str, &str); 4] = [
+const METHODS: [(&str, &str); 6] = [
     ("ring_hot", "Gumbel-max, ring full (critical path)"),
+    ("ring_hot_bf16", "the same, bf16 logits"),
+    ("ring_hot_f16", "the same, f16 logits"),
     ("ring_total", "Gumbel-max, ring incl. refill (total cost)"),
     ("fused", "Gumbel-max, noise in registers"),
     ("roulette", "softmax + roulette wheel"),
@@ -236,6 +238,8 @@ fn headline(r: &mut Report) {
     let roul = r.ratio(&format!("{s}/linear_scan"), &format!("{s}/roulette"));
     let wi = r.ratio(&format!("{s}/weighted_index"), &format!("{s}/ring_hot"));
     let fill = r.ratio("fill_gumbel/rand_distr_gumbel_f32", "fill_gumbel/avx512");
+    let bf16 = r.ratio(&format!("{s}/ring_hot_bf16"), &format!("{s}/ring_hot"));
+    let f16 = r.ratio(&format!("{s}/ring_hot_f16"), &format!("{s}/ring_hot"));
     r.line("## Headline (64 rows × 128 256 vocabulary, one thread)");
     r.line("");
     r.line("| figure | value | target | |");
@@ -255,6 +259,13 @@ fn headline(r: &mut Report) {
         "| Gumbel-max critical path vs softmax + `WeightedIndex` | {}× faster | – | |",
         fmt(wi, 0)
     ));
+    for (name, v) in [("bf16", bf16), ("f16", f16)] {
+        r.line(format!(
+            "| critical path with {name} logits vs f32 logits | {}× the time | ≤ 0.8× | {} |",
+            fmt(v, 2),
+            verdict(v.map(|v| v <= 0.8))
+        ));
+    }
     r.line(format!(
         "| `fill_gumbel` (AVX-512) vs `rand_distr::Gumbel<f32>` | {}× faster | ≥ 15× | {} |",
         fmt(fill, 1),

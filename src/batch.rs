@@ -3,10 +3,18 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, check_len};
-use crate::noise::lanes::{LaneState, mix64};
+use crate::noise::lanes::lane_state;
+use crate::noise::seed::{
+    DOMAIN_FUSED, DOMAIN_KEYED, DOMAIN_KEYED_UNIFORM, DOMAIN_RING, DOMAIN_UNIFORM, domain_seed,
+    uniform_at,
+};
 use crate::noise::{BackgroundRing, NoiseRing};
+use crate::sample::many::{self, Draws};
+use crate::sample::par::{DEFAULT_PARALLEL_THRESHOLD, batch_rows, par_rows, rows_each};
 use crate::sample::{Temperature, gumbel_max, relaxed, roulette};
-use crate::simd::{Input, Kernels, active_kernels};
+use crate::simd::Backend;
+use crate::simd::element::Element;
+use crate::simd::source::{Input, Logits, Probs};
 
 /// How a [`Sampler`] draws.
 #[non_exhaustive]
@@ -25,33 +33,6 @@ pub enum Method {
 
 /// Default ring capacity: 2²² values (16 MiB of noise).
 pub const DEFAULT_RING_CAPACITY: usize = 1 << 22;
-/// From this many draws on, [`Sampler::sample_n`] builds a cumulative table and binary
-/// searches it instead of running one Gumbel-max pass per draw (measured crossover:
-/// see `docs/performance.md`).
-pub const SAMPLE_N_TABLE_MIN: usize = 2;
-/// Default work (rows × cols) below which a batch runs on the calling thread.
-pub const DEFAULT_PARALLEL_THRESHOLD: usize = 1 << 15;
-
-// Domain separation: each source of randomness gets its own seed derived from the
-// sampler's seed, so ring noise, fused noise, uniforms and keyed rows never share a
-// stream.
-const DOMAIN_RING: u64 = 0x52_49_4e_47; // "RING"
-const DOMAIN_FUSED: u64 = 0x46_55_53_45; // "FUSE"
-const DOMAIN_UNIFORM: u64 = 0x55_4e_49_46; // "UNIF"
-const DOMAIN_KEYED: u64 = 0x4b_45_59_44; // "KEYD"
-const DOMAIN_KEYED_UNIFORM: u64 = 0x4b_55_4e_49; // "KUNI"
-
-fn domain_seed(seed: u64, domain: u64) -> u64 {
-    mix64(mix64(seed) ^ domain)
-}
-
-/// Uniform number `index` in (0, 1) of the SplitMix64 sequence started at `seed`
-/// (output `index` of `rand_xoshiro::SplitMix64::seed_from_u64(seed)`), mapped to
-/// `(⌊z / 2¹¹⌋ + ½)·2⁻⁵³`: strictly inside (0, 1), 53-bit resolution.
-pub(crate) fn uniform_at(seed: u64, index: u64) -> f64 {
-    let z = mix64(seed.wrapping_add(index.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15)));
-    ((z >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-}
 
 enum Ring {
     Local(NoiseRing),
@@ -114,6 +95,7 @@ impl Ring {
 /// randomness is spent (the next call draws fresh noise).
 pub struct Sampler {
     seed: u64,
+    backend: Backend,
     method: Method,
     temperature: f32,
     ring: Ring,
@@ -128,6 +110,7 @@ impl std::fmt::Debug for Sampler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sampler")
             .field("seed", &self.seed)
+            .field("isa", &self.backend.isa())
             .field("method", &self.method)
             .field("temperature", &self.temperature)
             .field("ring_capacity", &self.ring_capacity)
@@ -138,21 +121,26 @@ impl std::fmt::Debug for Sampler {
 
 impl Sampler {
     /// A sampler with `Method::GumbelMax`, temperature 1, a ring of
-    /// [`DEFAULT_RING_CAPACITY`] values (empty until the first refill or claim), and
-    /// rayon parallelism above [`DEFAULT_PARALLEL_THRESHOLD`] elements per call.
+    /// [`DEFAULT_RING_CAPACITY`] values (empty until the first refill or claim), rayon
+    /// parallelism above [`DEFAULT_PARALLEL_THRESHOLD`] elements per call, and the
+    /// kernels of [`Backend::active`] (kept for the sampler's lifetime; see
+    /// [`backend`](Self::backend)).
     ///
     /// ```
     /// let s = gumbel::Sampler::new(7);
     /// assert_eq!(s.rows_sampled(), 0);
     /// ```
     pub fn new(seed: u64) -> Sampler {
+        let backend = Backend::active();
         Sampler {
             seed,
+            backend,
             method: Method::GumbelMax,
             temperature: 1.0,
-            ring: Ring::Local(NoiseRing::new(
+            ring: Ring::Local(NoiseRing::with_backend(
                 domain_seed(seed, DOMAIN_RING),
                 DEFAULT_RING_CAPACITY,
+                backend,
             )),
             ring_capacity: DEFAULT_RING_CAPACITY,
             rows: 0,
@@ -160,6 +148,31 @@ impl Sampler {
             scratch: Vec::new(),
             noise: Vec::new(),
         }
+    }
+
+    /// Run on `backend`'s instruction set (replacing the one chosen at creation; the
+    /// ring is rebuilt on it, continuing at a fresh position so no noise is reused).
+    ///
+    /// ```
+    /// use gumbel::simd::Backend;
+    /// let mut s = gumbel::Sampler::new(7).backend(Backend::scalar());
+    /// assert_eq!(s.isa(), gumbel::simd::Isa::Scalar);
+    /// assert!(s.sample(&[0.0f32, 1.0]).unwrap() < 2);
+    /// ```
+    pub fn backend(mut self, backend: Backend) -> Sampler {
+        self.backend = backend;
+        let capacity = self.ring_capacity;
+        self.rebuild_ring(capacity)
+    }
+
+    /// The instruction set this sampler runs on.
+    ///
+    /// ```
+    /// let s = gumbel::Sampler::new(7);
+    /// assert_eq!(s.isa(), gumbel::simd::Isa::active());
+    /// ```
+    pub fn isa(&self) -> crate::simd::Isa {
+        self.backend.isa()
     }
 
     /// Choose the sampling method.
@@ -192,11 +205,16 @@ impl Sampler {
     /// ```
     /// let s = gumbel::Sampler::new(7).ring_capacity(1 << 20);
     /// ```
-    pub fn ring_capacity(mut self, capacity: usize) -> Sampler {
+    pub fn ring_capacity(self, capacity: usize) -> Sampler {
+        self.rebuild_ring(capacity)
+    }
+
+    fn rebuild_ring(mut self, capacity: usize) -> Sampler {
         self.ring_capacity = capacity;
         let next = self.ring.with(|r| r.position());
         // continue at a fresh block so no position is ever handed out twice
-        let mut ring = NoiseRing::new(domain_seed(self.seed, DOMAIN_RING), capacity);
+        let seed = domain_seed(self.seed, DOMAIN_RING);
+        let mut ring = NoiseRing::with_backend(seed, capacity, self.backend);
         ring.skip_to(next);
         // keep the refill mode: a background ring is replaced by a background ring
         self.ring = match self.ring {
@@ -307,9 +325,9 @@ impl Sampler {
     /// let t = s.sample(&[0.0, 5.0, f32::NEG_INFINITY]).unwrap();
     /// assert!(t < 2);
     /// ```
-    pub fn sample(&mut self, logits: &[f32]) -> Result<usize, Error> {
+    pub fn sample<L: Element>(&mut self, logits: &[L]) -> Result<usize, Error> {
         let mut out = [0u32];
-        self.run(Input::Logits, logits, logits.len(), &mut out, None)?;
+        self.run::<Logits, L>(logits, logits.len(), &mut out, None)?;
         Ok(out[0] as usize)
     }
 
@@ -325,7 +343,7 @@ impl Sampler {
     /// ```
     pub fn sample_probs(&mut self, probs: &[f32]) -> Result<usize, Error> {
         let mut out = [0u32];
-        self.run(Input::Probs, probs, probs.len(), &mut out, None)?;
+        self.run::<Probs, f32>(probs, probs.len(), &mut out, None)?;
         Ok(out[0] as usize)
     }
 
@@ -344,13 +362,13 @@ impl Sampler {
     /// gumbel::Sampler::new(3).temperature(0.0).sample_batch(&logits, 2, &mut out).unwrap();
     /// assert_eq!(out, [1, 0]);
     /// ```
-    pub fn sample_batch(
+    pub fn sample_batch<L: Element>(
         &mut self,
-        logits: &[f32],
+        logits: &[L],
         cols: usize,
         out: &mut [u32],
     ) -> Result<(), Error> {
-        self.run(Input::Logits, logits, cols, out, None)
+        self.run::<Logits, L>(logits, cols, out, None)
     }
 
     /// [`sample_batch`](Self::sample_batch) for unnormalised probabilities.
@@ -370,7 +388,7 @@ impl Sampler {
         cols: usize,
         out: &mut [u32],
     ) -> Result<(), Error> {
-        self.run(Input::Probs, probs, cols, out, None)
+        self.run::<Probs, f32>(probs, cols, out, None)
     }
 
     /// Like [`sample_batch`](Self::sample_batch), but row `r`'s randomness depends only
@@ -396,14 +414,14 @@ impl Sampler {
     /// s.sample_batch_keyed(&logits[cols..2 * cols], cols, &[11], &mut one).unwrap();
     /// assert_eq!(one[0], all[1]);
     /// ```
-    pub fn sample_batch_keyed(
+    pub fn sample_batch_keyed<L: Element>(
         &mut self,
-        logits: &[f32],
+        logits: &[L],
         cols: usize,
         keys: &[u64],
         out: &mut [u32],
     ) -> Result<(), Error> {
-        self.run(Input::Logits, logits, cols, out, Some(keys))
+        self.run::<Logits, L>(logits, cols, out, Some(keys))
     }
 
     /// Draw `out.len()` independent tokens from the *same* row of logits — the job of a
@@ -429,75 +447,18 @@ impl Sampler {
     /// assert!((share_3 - 0.665).abs() < 0.02); // e^2 / (1 + e + e^2)
     /// assert!(out.iter().all(|&t| t != 2));
     /// ```
-    pub fn sample_n(&mut self, logits: &[f32], out: &mut [u32]) -> Result<(), Error> {
+    pub fn sample_n<L: Element>(&mut self, logits: &[L], out: &mut [u32]) -> Result<(), Error> {
         if logits.is_empty() {
             return Err(Error::EmptyRow);
         }
         let t = Temperature::new(self.temperature)?;
-        let k = active_kernels();
-        let (m, bad) = (k.max)(Input::Logits, logits);
-        if bad {
-            return Err(crate::sample::invalid_entry(Input::Logits, logits, 0)
-                .expect("the kernel flagged an invalid entry"));
-        }
-        if m == f32::NEG_INFINITY {
-            return Err(Error::AllMasked { row: 0 });
-        }
-        let n = out.len();
-        let base = self.rows;
-        self.rows += n as u64;
-        let t = match t {
-            Temperature::Greedy => {
-                let i = crate::sample::greedy(k, Input::Logits, logits, 0)?;
-                out.fill(i as u32);
-                return Ok(());
-            }
-            Temperature::Positive(t) => t,
+        let draws = Draws {
+            fused_seed: domain_seed(self.seed, DOMAIN_FUSED),
+            uniform_seed: domain_seed(self.seed, DOMAIN_UNIFORM),
+            base: self.rows,
         };
-        if n < SAMPLE_N_TABLE_MIN {
-            let fseed = domain_seed(self.seed, DOMAIN_FUSED);
-            for (i, o) in out.iter_mut().enumerate() {
-                *o = gumbel_max::row_fused(
-                    k,
-                    Input::Logits,
-                    logits,
-                    fseed,
-                    base + i as u64,
-                    Temperature::Positive(t),
-                    0,
-                )? as u32;
-            }
-            return Ok(());
-        }
-        // cumulative table of exp((x - m)/T), prefix sums in f64
-        let s = (1.0 / t).min(f32::MAX);
-        let mut w = std::mem::take(&mut self.noise);
-        w.resize(logits.len(), 0.0);
-        (k.exp_store)(logits, None, m, s, &mut w);
-        let mut acc = 0.0f64;
-        let cdf: Vec<f64> = w
-            .iter()
-            .map(|&v| {
-                acc += v as f64;
-                acc
-            })
-            .collect();
-        self.noise = w;
-        let total = acc;
-        let useed = domain_seed(self.seed, DOMAIN_UNIFORM);
-        let draw = |(i, o): (usize, &mut u32)| {
-            let target = uniform_at(useed, base + i as u64) * total;
-            // first entry whose running sum reaches the target: never a zero-weight entry
-            *o = cdf.partition_point(|&c| c < target).min(logits.len() - 1) as u32;
-        };
-        if n >= 4096 {
-            out.par_iter_mut()
-                .enumerate()
-                .with_min_len(1024)
-                .for_each(draw);
-        } else {
-            out.iter_mut().enumerate().for_each(draw);
-        }
+        many::sample_n(self.backend, logits, t, &draws, &mut self.noise, out)?;
+        self.rows += out.len() as u64;
         Ok(())
     }
 
@@ -582,18 +543,18 @@ impl Sampler {
             check_len("keys", rows, keys.len())?;
         }
         let s = relaxed::check_tau(tau)?;
-        let k = active_kernels();
+        let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let mut maxes = vec![(0u32, 0.0f32); rows];
         let mut body = |g: &[f32]| -> Result<(), Error> {
             // pass 1 over every row: validate, argmax and max; nothing written yet
             rows_each(&mut maxes, parallel, |r| {
                 let span = r * cols..(r + 1) * cols;
-                relaxed::relaxed_max(k, &x[span.clone()], &g[span], r).map(|(i, m)| (i as u32, m))
+                relaxed::relaxed_max(b, &x[span.clone()], &g[span], r).map(|(i, m)| (i as u32, m))
             })?;
             let write = |(r, yr): (usize, &mut [f32])| {
                 let span = r * cols..(r + 1) * cols;
-                relaxed::relaxed_write(k, &x[span.clone()], Some(&g[span]), maxes[r].1, s, yr)
+                b.softmax_write(&x[span.clone()], Some(&g[span]), maxes[r].1, s, yr)
             };
             match parallel {
                 Some(min) => y
@@ -617,9 +578,8 @@ impl Sampler {
                 let kseed = domain_seed(self.seed, DOMAIN_KEYED);
                 let mut noise = std::mem::take(&mut self.noise);
                 noise.resize(x.len(), 0.0);
-                let fill = |(r, g): (usize, &mut [f32])| {
-                    (k.fill_gumbel)(&mut LaneState::new(kseed, keys[r]), g)
-                };
+                let fill =
+                    |(r, g): (usize, &mut [f32])| b.fill_gumbel(&mut lane_state(kseed, keys[r]), g);
                 match parallel {
                     Some(min) => noise
                         .par_chunks_mut(cols)
@@ -635,10 +595,9 @@ impl Sampler {
         }
     }
 
-    fn run(
+    fn run<I: Input, L: Element>(
         &mut self,
-        input: Input,
-        x: &[f32],
+        x: &[L],
         cols: usize,
         out: &mut [u32],
         keys: Option<&[u64]>,
@@ -648,7 +607,7 @@ impl Sampler {
             check_len("keys", rows, keys.len())?;
         }
         let t = Temperature::new(self.temperature)?;
-        let k = active_kernels();
+        let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let base = self.rows;
         let seed = self.seed;
@@ -660,9 +619,8 @@ impl Sampler {
             (Some(keys), Method::SoftmaxRoulette, _) => {
                 let useed = domain_seed(seed, DOMAIN_KEYED_UNIFORM);
                 rows_each(&mut scratch, parallel, |r| {
-                    roulette::row(
-                        k,
-                        input,
+                    roulette::row::<I, L>(
+                        b,
                         &x[r * cols..(r + 1) * cols],
                         uniform_at(useed, keys[r]),
                         t,
@@ -674,9 +632,8 @@ impl Sampler {
             (Some(keys), _, _) => {
                 let kseed = domain_seed(seed, DOMAIN_KEYED);
                 rows_each(&mut scratch, parallel, |r| {
-                    gumbel_max::row_fused(
-                        k,
-                        input,
+                    gumbel_max::row_fused::<I, L>(
+                        b,
                         &x[r * cols..(r + 1) * cols],
                         kseed,
                         keys[r],
@@ -689,9 +646,8 @@ impl Sampler {
             (None, Method::SoftmaxRoulette, _) => {
                 let useed = domain_seed(seed, DOMAIN_UNIFORM);
                 rows_each(&mut scratch, parallel, |r| {
-                    roulette::row(
-                        k,
-                        input,
+                    roulette::row::<I, L>(
+                        b,
                         &x[r * cols..(r + 1) * cols],
                         uniform_at(useed, base + r as u64),
                         t,
@@ -703,9 +659,8 @@ impl Sampler {
             (None, Method::GumbelMaxFused, _) | (None, Method::GumbelMax, Temperature::Greedy) => {
                 let fseed = domain_seed(seed, DOMAIN_FUSED);
                 rows_each(&mut scratch, parallel, |r| {
-                    gumbel_max::row_fused(
-                        k,
-                        input,
+                    gumbel_max::row_fused::<I, L>(
+                        b,
                         &x[r * cols..(r + 1) * cols],
                         fseed,
                         base + r as u64,
@@ -717,7 +672,7 @@ impl Sampler {
             }
             (None, Method::GumbelMax, Temperature::Positive(_)) => {
                 with_ring_noise(&mut self.ring, &mut self.noise, x.len(), |g| {
-                    ring_rows(k, input, x, g, cols, t, &mut scratch, parallel)
+                    ring_rows::<I, L>(b, x, g, cols, t, &mut scratch, parallel)
                 })
             }
         };
@@ -732,11 +687,9 @@ impl Sampler {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn ring_rows(
-    k: &'static Kernels,
-    input: Input,
-    x: &[f32],
+fn ring_rows<I: Input, L: Element>(
+    b: Backend,
+    x: &[L],
     g: &[f32],
     cols: usize,
     t: Temperature,
@@ -745,52 +698,8 @@ fn ring_rows(
 ) -> Result<(), Error> {
     rows_each(scratch, parallel, |r| {
         let span = r * cols..(r + 1) * cols;
-        gumbel_max::row_with_noise(k, input, &x[span.clone()], &g[span], t, r).map(|i| i as u32)
+        gumbel_max::row_with_noise::<I, L>(b, &x[span.clone()], &g[span], t, r).map(|i| i as u32)
     })
-}
-
-/// Rows per rayon task for a batch, or `None` to stay on the calling thread: parallel
-/// when there are several rows and at least `threshold` elements, with tasks of at
-/// least [`MIN_TASK`] elements so small rows do not drown in scheduling overhead.
-pub(crate) fn par_rows(rows: usize, cols: usize, threshold: usize) -> Option<usize> {
-    (rows > 1 && rows.saturating_mul(cols) >= threshold).then(|| MIN_TASK.div_ceil(cols).max(1))
-}
-
-/// Minimum elements per rayon task.
-const MIN_TASK: usize = 8192;
-
-/// Run `f` for every row (in parallel if asked), writing its results into `scratch`;
-/// the error of the lowest failing row wins, so errors are deterministic too.
-fn rows_each<T: Send>(
-    scratch: &mut [T],
-    parallel: Option<usize>,
-    f: impl Fn(usize) -> Result<T, Error> + Sync,
-) -> Result<(), Error> {
-    let step = |(r, o): (usize, &mut T)| match f(r) {
-        Ok(v) => {
-            *o = v;
-            None
-        }
-        Err(e) => Some((r, e)),
-    };
-    let first_err = if let Some(min_rows) = parallel {
-        scratch
-            .par_iter_mut()
-            .enumerate()
-            .with_min_len(min_rows)
-            .filter_map(step)
-            .min_by_key(|(r, _)| *r)
-    } else {
-        scratch
-            .iter_mut()
-            .enumerate()
-            .filter_map(step)
-            .min_by_key(|(r, _)| *r)
-    };
-    match first_err {
-        Some((_, e)) => Err(e),
-        None => Ok(()),
-    }
 }
 
 /// Hand `n` ring values to `f`: claimed in place when they fit the ring (under the
@@ -812,81 +721,4 @@ fn with_ring_noise<R>(
             f(spare)
         }
     }
-}
-
-/// Check a batch's shape: `(rows)` for `x.len()` values in rows of `cols`, with
-/// `outputs` (name, length) that must each hold `rows` values.
-fn batch_rows(
-    x_len: usize,
-    cols: usize,
-    outputs: &[(&'static str, usize)],
-) -> Result<usize, Error> {
-    if cols == 0 || x_len == 0 {
-        return Err(Error::EmptyRow);
-    }
-    if !x_len.is_multiple_of(cols) {
-        return Err(Error::NotMultipleOfCols { len: x_len, cols });
-    }
-    let rows = x_len / cols;
-    for &(what, found) in outputs {
-        if found != rows {
-            return Err(Error::LengthMismatch {
-                what,
-                expected: rows,
-                found,
-            });
-        }
-    }
-    Ok(rows)
-}
-
-/// Batched backward pass of (Gumbel-)softmax: [`gumbel_softmax_backward`](crate::gumbel_softmax_backward)
-/// for every row of row-major `rows × cols` buffers, rayon across rows for large
-/// batches.
-///
-/// # Errors
-/// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
-/// (`grad_y`, `grad_logits`), [`Error::InvalidTau`], [`Error::NonFinite`] (index within
-/// the whole slice); `grad_logits` is untouched on error.
-///
-/// ```
-/// let y = [0.5f32, 0.5, 1.0, 0.0];
-/// let gy = [1.0f32, 0.0, 1.0, 0.0];
-/// let mut gx = [0.0f32; 4];
-/// gumbel::gumbel_softmax_backward_batch(&y, &gy, 2, 1.0, &mut gx).unwrap();
-/// assert_eq!(gx, [0.25, -0.25, 0.0, 0.0]);
-/// ```
-pub fn gumbel_softmax_backward_batch(
-    y: &[f32],
-    grad_y: &[f32],
-    cols: usize,
-    tau: f32,
-    grad_logits: &mut [f32],
-) -> Result<(), Error> {
-    batch_rows(y.len(), cols, &[])?;
-    check_len("grad_y", y.len(), grad_y.len())?;
-    check_len("grad_logits", y.len(), grad_logits.len())?;
-    let s = relaxed::check_tau(tau)?;
-    let rows = y.len() / cols;
-    let k = active_kernels();
-    let parallel = par_rows(rows, cols, DEFAULT_PARALLEL_THRESHOLD);
-    // pass 1: validate every row and keep its dot product; nothing is written yet
-    let mut dots = vec![0.0f64; rows];
-    rows_each(&mut dots, parallel, |r| {
-        let span = r * cols..(r + 1) * cols;
-        relaxed::backward_dot(k, &y[span.clone()], &grad_y[span], r * cols)
-    })?;
-    let write = |(r, out): (usize, &mut [f32])| {
-        let span = r * cols..(r + 1) * cols;
-        (k.vjp)(&y[span.clone()], &grad_y[span], dots[r] as f32, s, out)
-    };
-    match parallel {
-        Some(min) => grad_logits
-            .par_chunks_mut(cols)
-            .enumerate()
-            .with_min_len(min)
-            .for_each(write),
-        None => grad_logits.chunks_mut(cols).enumerate().for_each(write),
-    }
-    Ok(())
 }

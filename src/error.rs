@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::simd::Isa;
+use crate::simd::isa::Isa;
 
 /// Everything that can go wrong in `gumbel`: bad parameters and bad input.
 ///
@@ -97,6 +97,14 @@ pub enum Error {
         /// The length that was given.
         found: usize,
     },
+    /// A [`NoiseRing::claim`](crate::noise::NoiseRing::claim) asked for more values
+    /// than the ring holds; `claim_into` serves any length.
+    ClaimTooLarge {
+        /// Values asked for.
+        requested: usize,
+        /// The ring's capacity.
+        capacity: usize,
+    },
     /// A sampling temperature that is not finite and `> 0`, nor exactly `0` (greedy).
     InvalidTemperature(f32),
     /// A Gumbel-softmax temperature `tau` that is not finite and `> 0`.
@@ -156,6 +164,14 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "length mismatch for {what}: expected {expected}, found {found}"
+            ),
+            Error::ClaimTooLarge {
+                requested,
+                capacity,
+            } => write!(
+                f,
+                "a ring claim of {requested} values exceeds the ring's capacity of {capacity}; \
+                 use claim_into for claims larger than the ring"
             ),
             Error::InvalidTemperature(t) => write!(
                 f,

@@ -15,6 +15,10 @@
 //!   whatever the thread count; keyed rows for engines that batch unrelated requests.
 //! * **The Gumbel distribution** — [`Gumbel`]: density, CDF, survival function,
 //!   quantile, moments, and `rand` sampling that never returns ±inf.
+//! * **bf16 / f16 logits** — every sampling function that takes logits is generic over
+//!   [`Element`] (`f32`, [`half::bf16`], [`half::f16`]): an engine passes its 16-bit
+//!   logits as they are; they are converted to f32 exactly, in registers, as they are
+//!   loaded. Noise, scores and sums stay f32 / f64.
 //!
 //! ```
 //! use gumbel::{Method, Sampler};
@@ -25,6 +29,19 @@
 //! let mut sampler = Sampler::new(7).method(Method::GumbelMax).temperature(0.8);
 //! sampler.refill(); // noise made ahead of time
 //! sampler.sample_batch(&logits, cols, &mut tokens)?;
+//! assert!(tokens.iter().all(|&t| (t as usize) < cols));
+//! # Ok::<(), gumbel::Error>(())
+//! ```
+//!
+//! The same call with bf16 logits (no conversion pass, no f32 copy):
+//!
+//! ```
+//! use gumbel::half::bf16;
+//!
+//! let (rows, cols) = (4, 1000);
+//! let logits: Vec<bf16> = (0..rows * cols).map(|i| bf16::from_f32((i % 13) as f32 * 0.1)).collect();
+//! let mut tokens = vec![0u32; rows];
+//! gumbel::Sampler::new(7).sample_batch(&logits, cols, &mut tokens)?;
 //! assert!(tokens.iter().all(|&t| (t as usize) < cols));
 //! # Ok::<(), gumbel::Error>(())
 //! ```
@@ -54,10 +71,12 @@
 //!
 //! # Instruction sets
 //!
-//! AVX-512F and AVX2+FMA are detected at run time, so a default build (no
+//! AVX-512F and AVX2+FMA+F16C are detected at run time, so a default build (no
 //! `-C target-cpu`) uses them; elsewhere the portable [`wide`] path runs (SSE2, NEON).
 //! `GUMBEL_ISA=avx512|avx2|portable|scalar` forces one path for the process, and
-//! [`simd::with_isa`] for a closure; see [`simd`].
+//! [`simd::with_isa`] for a closure; see [`simd`]. A [`Sampler`] and a
+//! [`noise::NoiseRing`] keep the [`simd::Backend`] they were created with.
+//! `docs/architecture.md` describes the layers.
 //!
 //! # Safety
 //!
@@ -76,16 +95,21 @@ pub mod noise;
 mod sample;
 pub mod simd;
 
-pub use batch::{
-    DEFAULT_PARALLEL_THRESHOLD, DEFAULT_RING_CAPACITY, Method, SAMPLE_N_TABLE_MIN, Sampler,
-    gumbel_softmax_backward_batch,
-};
+pub use batch::{DEFAULT_RING_CAPACITY, Method, Sampler};
 pub use distribution::Gumbel;
 pub use error::Error;
+/// The `half` crate, whose [`bf16`](half::bf16) and [`f16`](half::f16) logits every
+/// sampling function accepts (re-exported so the versions always match).
+pub use half;
 pub use sample::gumbel_max::{gumbel_max, gumbel_max_probs};
+pub use sample::many::SAMPLE_N_TABLE_MIN;
+pub use sample::par::DEFAULT_PARALLEL_THRESHOLD;
+pub use sample::relaxed::gumbel_softmax_backward_batch;
 pub use sample::relaxed::{
     gumbel_softmax, gumbel_softmax_backward, gumbel_softmax_hard, log_softmax, softmax,
 };
+pub use simd::element::Element;
+
 pub use sample::roulette::{softmax_roulette, softmax_roulette_probs};
 
 /// The code blocks of the README and the guides compile and run as doctests.

@@ -112,7 +112,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
 
 use gumbel::noise::fill_gumbel;
-use gumbel::simd::{Isa, with_isa};
+use gumbel::simd::{Backend, Isa, with_isa};
 use gumbel::{
     Error, Sampler, gumbel_softmax, gumbel_softmax_backward, gumbel_softmax_backward_batch,
     gumbel_softmax_hard, log_softmax, softmax,
@@ -1251,7 +1251,9 @@ fn check_batch_property(cols: usize, x: &[f32], tau: f32, seed: u64) {
         } else {
             usize::MAX
         };
-        let mut sampler = Sampler::new(seed).parallel_threshold(threshold);
+        let mut sampler = Sampler::new(seed)
+            .backend(Backend::new(isa).unwrap())
+            .parallel_threshold(threshold);
         let mut y = vec![f32::NAN; x.len()];
         let mut hard = vec![u32::MAX; rows];
         on(isa, || {
@@ -1367,7 +1369,9 @@ fn batch_is_deterministic_across_thread_counts() {
             let hards: Vec<Vec<u32>> = [1e-4f32, 1.0, 1e4]
                 .iter()
                 .map(|&tau| {
-                    let mut s = Sampler::new(5).parallel_threshold(0);
+                    let mut s = Sampler::new(5)
+                        .backend(Backend::new(isa).unwrap())
+                        .parallel_threshold(0);
                     let mut y = vec![0.0f32; rows * cols];
                     let mut hard = vec![0u32; rows];
                     on(isa, || {
@@ -1404,7 +1408,9 @@ fn keyed_batch_matches_keyed_sampling_and_permutes() {
     let kp: Vec<u64> = perm.iter().map(|&r| keys[r]).collect();
     for isa in common::isas() {
         for threshold in [0usize, usize::MAX] {
-            let mut s = Sampler::new(2024).parallel_threshold(threshold);
+            let mut s = Sampler::new(2024)
+                .backend(Backend::new(isa).unwrap())
+                .parallel_threshold(threshold);
             let mut tokens = vec![u32::MAX; rows];
             on(isa, || s.sample_batch_keyed(&x, cols, &keys, &mut tokens)).unwrap();
             for &tau in &TAUS {
@@ -1498,7 +1504,9 @@ fn hard_sample_follows_softmax_of_the_logits_whatever_tau() {
         for (ti, &tau) in [0.1f32, 1.0, 10.0].iter().enumerate() {
             let start = Instant::now();
             let seed = 0xC0FFEE + 16 * ii as u64 + ti as u64;
-            let mut s = Sampler::new(seed).parallel_threshold(0);
+            let mut s = Sampler::new(seed)
+                .backend(Backend::new(isa).unwrap())
+                .parallel_threshold(0);
             let mut counts = [0u64; 10];
             let mut y = vec![0.0f32; ROWS * cols];
             let mut hard = vec![0u32; ROWS];
@@ -1714,7 +1722,9 @@ fn batched_bad_input_is_a_typed_error_and_writes_nothing() {
                        y_len: usize,
                        hard_len: usize,
                        keys_len: usize| {
-                let mut s = Sampler::new(3).parallel_threshold(threshold);
+                let mut s = Sampler::new(3)
+                    .backend(Backend::new(isa).unwrap())
+                    .parallel_threshold(threshold);
                 let mut errs = Vec::new();
                 for keyed in [false, true] {
                     let mut y = vec![SENTINEL; y_len];
@@ -1782,7 +1792,9 @@ fn batched_bad_input_is_a_typed_error_and_writes_nothing() {
             }
             // keys length (keyed only)
             {
-                let mut s = Sampler::new(3).parallel_threshold(threshold);
+                let mut s = Sampler::new(3)
+                    .backend(Backend::new(isa).unwrap())
+                    .parallel_threshold(threshold);
                 let mut y = vec![SENTINEL; n];
                 let mut hard = vec![0xDEAD_BEEFu32; rows];
                 let e = on(isa, || {

@@ -622,3 +622,28 @@ fn large_refills_with_streaming_stores_make_the_same_noise() {
         .unwrap();
     }
 }
+
+/// A claim beyond the capacity is its own error, saying what is wrong; nothing is
+/// consumed, and `claim_into` serves the same length.
+#[test]
+fn oversized_claim_is_a_claim_too_large_error() {
+    let mut ring = NoiseRing::new(5, B);
+    let cap = ring.capacity();
+    let e = ring.claim(cap + 1).unwrap_err();
+    assert_eq!(
+        e,
+        gumbel::Error::ClaimTooLarge {
+            requested: cap + 1,
+            capacity: cap
+        }
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("exceeds the ring's capacity") && msg.contains("claim_into"),
+        "{msg}"
+    );
+    assert_eq!(ring.position(), 0, "a refused claim consumes nothing");
+    let mut big = vec![0.0f32; cap + 1];
+    ring.claim_into(&mut big);
+    assert_eq!(ring.position(), (cap + 1) as u64);
+}

@@ -12,7 +12,7 @@
 mod common;
 
 use gumbel::noise::fill_gumbel;
-use gumbel::simd::{self, Isa, with_isa};
+use gumbel::simd::{self, Backend, Isa, with_isa};
 use gumbel::{
     Error, Method, Sampler, gumbel_max, gumbel_max_probs, softmax_roulette, softmax_roulette_probs,
 };
@@ -350,6 +350,7 @@ fn check_case(c: &Case) {
         for &isa in &isas {
             let threshold = if rows % 2 == 0 { 0 } else { usize::MAX };
             let mut s = Sampler::new(seed)
+                .backend(Backend::new(isa).unwrap())
                 .method(m)
                 .temperature(t)
                 .parallel_threshold(threshold);
@@ -544,6 +545,7 @@ fn sampler_data_errors_are_typed_and_leave_out_untouched() {
                                     "{what}: {isa} {m:?} {c:?} T={t} threshold {threshold}"
                                 );
                                 let mut s = Sampler::new(3)
+                                    .backend(Backend::new(isa).unwrap())
                                     .method(m)
                                     .temperature(t)
                                     .parallel_threshold(threshold);
@@ -572,7 +574,10 @@ fn sampler_data_errors_are_typed_and_leave_out_untouched() {
                             }
                             _ => Error::AllMasked { row: 0 },
                         };
-                        let mut s = Sampler::new(3).method(m).temperature(t);
+                        let mut s = Sampler::new(3)
+                            .backend(Backend::new(isa).unwrap())
+                            .method(m)
+                            .temperature(t);
                         let res = with_isa(isa, || {
                             if probs {
                                 s.sample_probs(one)
@@ -693,7 +698,7 @@ fn sampler_shape_and_temperature_errors_are_typed_and_spend_nothing() {
         }
         let mut s = Sampler::new(5).method(m);
         assert_err(
-            s.sample(&[]),
+            s.sample::<f32>(&[]),
             &Error::EmptyRow,
             &format!("{m:?} sample(&[])"),
         );
@@ -807,7 +812,7 @@ fn free_function_errors_are_typed() {
                 );
 
                 assert_err(
-                    gumbel_max(&[], &[], t),
+                    gumbel_max::<f32>(&[], &[], t),
                     &Error::EmptyRow,
                     &ctx("gumbel_max empty"),
                 );
@@ -817,7 +822,7 @@ fn free_function_errors_are_typed() {
                     &ctx("gumbel_max_probs empty"),
                 );
                 assert_err(
-                    softmax_roulette(&[], 0.5, t),
+                    softmax_roulette::<f32>(&[], 0.5, t),
                     &Error::EmptyRow,
                     &ctx("softmax_roulette empty"),
                 );
@@ -1094,7 +1099,7 @@ fn error_messages_name_what_is_wrong() {
     let msg = softmax_roulette(&[0.0], 1.5, 1.0).unwrap_err().to_string();
     assert!(msg.contains("1.5"), "{msg}");
 
-    let msg = Sampler::new(1).sample(&[]).unwrap_err().to_string();
+    let msg = Sampler::new(1).sample::<f32>(&[]).unwrap_err().to_string();
     assert!(msg.contains("no entries"), "{msg}");
 }
 
@@ -1139,7 +1144,10 @@ fn finite_extremes_never_panic() {
             for t in [1.0f32, 0.5, 2.0, 1e-30, 1e30] {
                 let x = [max, -max, NEG_INF, max * 0.5, -1.0];
                 let p = [max, f32::MIN_POSITIVE, 0.0, 1e-45, max * 0.5];
-                let mut s = Sampler::new(2).method(m).temperature(t);
+                let mut s = Sampler::new(2)
+                    .backend(Backend::new(isa).unwrap())
+                    .method(m)
+                    .temperature(t);
                 let (a, b) = with_isa(isa, || (s.sample(&x), s.sample_probs(&p))).unwrap();
                 let ctx = format!("{isa} {m:?} T={t}");
                 let a = a.unwrap_or_else(|e| panic!("{ctx}: {e}"));

@@ -23,15 +23,23 @@
 //! Lanes are not jumps of one generator; they start at 128-bit hashed points of
 //! xoshiro128's single cycle of length 2¹²⁸ − 1. If `m` lanes in total each draw at most
 //! `N` values, the chance that any two of their segments overlap is at most
-//! `m²·N / 2¹²⁸`: for 2⁴⁰ lanes (2³⁶ streams) of 2³² values each it is 2⁻⁴⁸. Two
+//! `m²·N / 2¹²⁸` (each of the `m²/2` pairs overlaps with probability at most
+//! `2N / 2¹²⁸`). For 2⁴⁰ lanes (2³⁶ streams) of 2³² values each that is
+//! 2⁸⁰·2³² / 2¹²⁸ = **2⁻¹⁶** — small, not negligible: do not plan on 2³⁶ streams of
+//! 2³⁶ values from one seed. Keyed rows are the opposite case, many short streams:
+//! a keyed row of 128k columns draws `N ≈ 2¹³` values per lane, so even 2³² keyed rows
+//! (`m = 2³⁶` lanes) overlap with probability at most 2⁷²·2¹³ / 2¹²⁸ = 2⁻⁴³; a ring
+//! (one stream per 8192-value block, 512 values per lane) is in the same regime. Two
 //! different `(seed, stream, lane)` triples collide on the starting state only when both
 //! 64-bit hashes collide, which is a 2⁻¹²⁷ event per pair.
 
 use rand_xoshiro::Xoshiro128PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;
 
+use crate::simd::rng::LaneState;
+
 /// Number of generator lanes in a stream (fixed on every ISA).
-pub const LANES: usize = 16;
+pub const LANES: usize = crate::simd::vector::NOISE_LANES;
 
 #[inline]
 pub(crate) const fn mix64(mut z: u64) -> u64 {
@@ -71,51 +79,17 @@ pub fn lane_seed(seed: u64, stream: u64, lane: usize) -> [u8; 16] {
     out
 }
 
-/// The state of the 16 lanes of one stream, word-major: `s[w][lane]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct LaneState {
-    pub(crate) s: [[u32; LANES]; 4],
-}
-
-impl LaneState {
-    /// The state at position 0 of stream `(seed, stream)`.
-    pub(crate) fn new(seed: u64, stream: u64) -> LaneState {
-        let mut s = [[0u32; LANES]; 4];
-        for lane in 0..LANES {
-            let bytes = lane_seed(seed, stream, lane);
-            for (w, word) in s.iter_mut().enumerate() {
-                word[lane] = u32::from_le_bytes(bytes[4 * w..4 * w + 4].try_into().unwrap());
-            }
+/// The state at position 0 of stream `(seed, stream)`: lane `i` seeded with
+/// [`lane_seed`]`(seed, stream, i)`.
+pub(crate) fn lane_state(seed: u64, stream: u64) -> LaneState {
+    let mut s = [[0u32; LANES]; 4];
+    for lane in 0..LANES {
+        let bytes = lane_seed(seed, stream, lane);
+        for (w, word) in s.iter_mut().enumerate() {
+            word[lane] = u32::from_le_bytes(bytes[4 * w..4 * w + 4].try_into().unwrap());
         }
-        LaneState { s }
     }
-
-    /// Scalar reference: the next 16 outputs (one per lane), advancing the state.
-    #[cfg(test)]
-    pub(crate) fn next_scalar(&mut self) -> [u32; LANES] {
-        let mut out = [0u32; LANES];
-        for (lane, o) in out.iter_mut().enumerate() {
-            let (s0, s1, s2, s3) = (
-                self.s[0][lane],
-                self.s[1][lane],
-                self.s[2][lane],
-                self.s[3][lane],
-            );
-            *o = s0.wrapping_add(s3).rotate_left(7).wrapping_add(s0);
-            let t = s1 << 9;
-            let s2 = s2 ^ s0;
-            let s3 = s3 ^ s1;
-            let s1 = s1 ^ s2;
-            let s0 = s0 ^ s3;
-            let s2 = s2 ^ t;
-            let s3 = s3.rotate_left(11);
-            self.s[0][lane] = s0;
-            self.s[1][lane] = s1;
-            self.s[2][lane] = s2;
-            self.s[3][lane] = s3;
-        }
-        out
-    }
+    LaneState { s }
 }
 
 /// The scalar `rand_xoshiro` generator of one lane, for tests and documentation.
@@ -130,7 +104,7 @@ mod tests {
 
     #[test]
     fn scalar_reference_matches_rand_xoshiro() {
-        let mut st = LaneState::new(3, 9);
+        let mut st = lane_state(3, 9);
         let mut gens: Vec<_> = (0..LANES).map(|l| lane_generator(3, 9, l)).collect();
         for _ in 0..1000 {
             let out = st.next_scalar();

@@ -6,13 +6,14 @@
 
 pub mod lanes;
 mod ring;
+pub(crate) mod seed;
 
 pub use lanes::{LANES, lane_generator, lane_seed};
 pub use ring::{BackgroundRing, NoiseRing, RING_BLOCK, STREAM_REFILL_MIN};
 
 use crate::error::{Error, check_len};
-use crate::simd::active_kernels;
-use lanes::LaneState;
+use crate::simd::Backend;
+use lanes::lane_state;
 
 /// Fill `out` with standard Gumbel noise: positions `0..out.len()` of stream
 /// `(seed, stream)`.
@@ -30,8 +31,7 @@ use lanes::LaneState;
 /// assert!(a.iter().all(|g| g.is_finite()));
 /// ```
 pub fn fill_gumbel(seed: u64, stream: u64, out: &mut [f32]) {
-    let mut st = LaneState::new(seed, stream);
-    (active_kernels().fill_gumbel)(&mut st, out)
+    Backend::active().fill_gumbel(&mut lane_state(seed, stream), out)
 }
 
 /// Fill `out` with the raw 32-bit outputs of stream `(seed, stream)`: position `p` is
@@ -46,8 +46,7 @@ pub fn fill_gumbel(seed: u64, stream: u64, out: &mut [f32]) {
 /// assert_eq!(bits[16], lane0.next_u32());
 /// ```
 pub fn fill_bits(seed: u64, stream: u64, out: &mut [u32]) {
-    let mut st = LaneState::new(seed, stream);
-    (active_kernels().fill_bits)(&mut st, out)
+    Backend::active().fill_bits(&mut lane_state(seed, stream), out)
 }
 
 /// The bits → standard Gumbel map, element-wise: `out[i] = G(bits[i])`.
@@ -72,6 +71,6 @@ pub fn fill_bits(seed: u64, stream: u64, out: &mut [u32]) {
 /// ```
 pub fn gumbel_from_bits(bits: &[u32], out: &mut [f32]) -> Result<(), Error> {
     check_len("out", bits.len(), out.len())?;
-    (active_kernels().gumbel_map)(bits, out);
+    Backend::active().gumbel_map(bits, out);
     Ok(())
 }

@@ -6,9 +6,9 @@ use std::thread::JoinHandle;
 
 use rayon::prelude::*;
 
-use crate::simd::{Kernels, active_kernels};
+use crate::simd::Backend;
 
-use super::lanes::LaneState;
+use super::lanes::lane_state;
 
 /// Positions per generation block. Block `b` of a ring seeded with `seed` holds
 /// `fill_gumbel(seed, b, ..)` (block `b` is stream `b`), so the content of every
@@ -24,7 +24,7 @@ pub const STREAM_REFILL_MIN: usize = 1 << 20;
 
 /// Fill `out` with ring positions `start .. start + out.len()` of `seed` (any alignment),
 /// in parallel by block. Returns the number of values generated.
-pub(crate) fn fill_positions(k: &'static Kernels, seed: u64, start: u64, out: &mut [f32]) -> u64 {
+pub(crate) fn fill_positions(k: Backend, seed: u64, start: u64, out: &mut [f32]) -> u64 {
     let n = out.len() as u64;
     if n == 0 {
         return 0;
@@ -47,13 +47,13 @@ pub(crate) fn fill_positions(k: &'static Kernels, seed: u64, start: u64, out: &m
     let generated: u64 = pieces
         .into_par_iter()
         .map(|(block, offset, dst)| {
-            let mut st = LaneState::new(seed, block);
+            let mut st = lane_state(seed, block);
             if offset == 0 && dst.len() == RING_BLOCK {
-                (k.fill_gumbel)(&mut st, dst);
+                k.fill_gumbel(&mut st, dst);
                 RING_BLOCK as u64
             } else {
                 let mut tmp = vec![0.0f32; offset + dst.len()];
-                (k.fill_gumbel)(&mut st, &mut tmp);
+                k.fill_gumbel(&mut st, &mut tmp);
                 dst.copy_from_slice(&tmp[offset..]);
                 tmp.len() as u64
             }
@@ -76,6 +76,9 @@ pub(crate) fn fill_positions(k: &'static Kernels, seed: u64, start: u64, out: &m
 ///   positions are discarded, never handed out); a claim larger than what is ready is
 ///   generated on the spot; a claim larger than the capacity is served by
 ///   [`claim_into`](Self::claim_into) or by a sampler's scratch buffer.
+/// * **Pinned kernels.** The ring generates with the [`Backend`] it was created with
+///   ([`Backend::active`] for [`new`](Self::new)), so its content never depends on which
+///   thread, or which [`with_isa`](crate::simd::with_isa) scope, refills or claims.
 /// * **Observable cost.** [`generated_on_claim`](Self::generated_on_claim) counts noise
 ///   made on the critical path (zero when the ring was full enough).
 ///
@@ -93,6 +96,7 @@ pub(crate) fn fill_positions(k: &'static Kernels, seed: u64, start: u64, out: &m
 /// ```
 pub struct NoiseRing {
     seed: u64,
+    backend: Backend,
     /// The ring's values are `store[off .. off + cap]`: `off` puts them on a 64-byte
     /// boundary, so every block can be written with aligned (non-temporal) stores.
     store: Vec<f32>,
@@ -116,6 +120,17 @@ impl NoiseRing {
     /// assert_eq!(ring.ready(), 0);
     /// ```
     pub fn new(seed: u64, capacity: usize) -> NoiseRing {
+        NoiseRing::with_backend(seed, capacity, Backend::active())
+    }
+
+    /// [`new`](Self::new) on a chosen instruction set.
+    ///
+    /// ```
+    /// use gumbel::simd::{Backend, Isa};
+    /// let ring = gumbel::noise::NoiseRing::with_backend(1, 100, Backend::scalar());
+    /// assert_eq!(ring.isa(), Isa::Scalar);
+    /// ```
+    pub fn with_backend(seed: u64, capacity: usize, backend: Backend) -> NoiseRing {
         let cap = capacity.max(1).div_ceil(RING_BLOCK) * RING_BLOCK;
         let store = vec![0.0f32; cap + 15];
         // at most 15 f32 to the next 64-byte boundary (if the platform says it cannot
@@ -123,6 +138,7 @@ impl NoiseRing {
         let off = store.as_ptr().align_offset(64).min(15);
         NoiseRing {
             seed,
+            backend,
             store,
             off,
             cap,
@@ -131,6 +147,16 @@ impl NoiseRing {
             on_claim: 0,
             in_refill: 0,
         }
+    }
+
+    /// The instruction set the ring generates with.
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(0, 1);
+    /// assert_eq!(ring.isa(), gumbel::simd::Isa::active());
+    /// ```
+    pub fn isa(&self) -> crate::simd::Isa {
+        self.backend.isa()
     }
 
     /// Capacity in values.
@@ -217,7 +243,8 @@ impl NoiseRing {
 
     /// Generate whole blocks covering positions `[filled, upto)` (`upto <= limit`),
     /// with non-temporal stores if `stream`.
-    fn generate(&mut self, upto: u64, k: &'static Kernels, stream: bool) -> u64 {
+    fn generate(&mut self, upto: u64, stream: bool) -> u64 {
+        let k = self.backend;
         let bl = RING_BLOCK as u64;
         let first = self.filled / bl;
         let end = upto.div_ceil(bl);
@@ -226,10 +253,12 @@ impl NoiseRing {
         }
         let nb = self.nblocks();
         let seed = self.seed;
-        let fill = if stream {
-            k.fill_gumbel_stream
-        } else {
-            k.fill_gumbel
+        let fill = |st: &mut _, dst: &mut [f32]| {
+            if stream {
+                k.fill_gumbel_stream(st, dst)
+            } else {
+                k.fill_gumbel(st, dst)
+            }
         };
         self.buf_mut()
             .par_chunks_mut(RING_BLOCK)
@@ -239,7 +268,7 @@ impl NoiseRing {
                 let slot = slot as u64;
                 let b = first + (slot + nb - first % nb) % nb;
                 if b < end {
-                    let mut st = LaneState::new(seed, b);
+                    let mut st = lane_state(seed, b);
                     fill(&mut st, dst);
                 }
             });
@@ -259,10 +288,9 @@ impl NoiseRing {
     /// assert_eq!(ring.ready(), 1 << 15);
     /// ```
     pub fn refill(&mut self) {
-        let k = active_kernels();
         let limit = self.limit();
         let stream = limit.saturating_sub(self.filled) >= STREAM_REFILL_MIN as u64;
-        self.in_refill += self.generate(limit, k, stream);
+        self.in_refill += self.generate(limit, stream);
     }
 
     /// Hand out the next `n` values, contiguous and never handed out before.
@@ -272,7 +300,7 @@ impl NoiseRing {
     /// ready is generated now (counted by [`generated_on_claim`](Self::generated_on_claim)).
     ///
     /// # Errors
-    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `n > capacity()`:
+    /// [`Error::ClaimTooLarge`](crate::Error::ClaimTooLarge) if `n > capacity()`:
     /// use [`claim_into`](Self::claim_into) for that.
     ///
     /// ```
@@ -285,13 +313,11 @@ impl NoiseRing {
     pub fn claim(&mut self, n: usize) -> Result<&[f32], crate::Error> {
         let cap = self.cap;
         if n > cap {
-            return Err(crate::Error::LengthMismatch {
-                what: "ring claim (at most the capacity)",
-                expected: cap,
-                found: n,
+            return Err(crate::Error::ClaimTooLarge {
+                requested: n,
+                capacity: cap,
             });
         }
-        let k = active_kernels();
         let mut slot = (self.head % cap as u64) as usize;
         if slot + n > cap {
             self.head += (cap - slot) as u64;
@@ -300,7 +326,7 @@ impl NoiseRing {
         }
         let end = self.head + n as u64;
         if self.filled < end {
-            self.on_claim += self.generate(end, k, false);
+            self.on_claim += self.generate(end, false);
         }
         self.head = end;
         Ok(&self.buf()[slot..slot + n])
@@ -326,9 +352,8 @@ impl NoiseRing {
             out.copy_from_slice(src);
             return;
         }
-        let k = active_kernels();
         let start = self.head;
-        self.on_claim += fill_positions(k, self.seed, start, out);
+        self.on_claim += fill_positions(self.backend, self.seed, start, out);
         self.head += out.len() as u64;
         // everything before the new head is spent; the ring restarts filling there
         self.filled = self.filled.max(self.head);
@@ -368,6 +393,7 @@ impl std::fmt::Debug for NoiseRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NoiseRing")
             .field("seed", &self.seed)
+            .field("isa", &self.backend.isa())
             .field("capacity", &self.cap)
             .field("position", &self.head)
             .field("ready", &self.ready())
@@ -419,11 +445,10 @@ impl BackgroundRing {
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
         });
-        let k = active_kernels();
         let worker = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("gumbel-noise-refill".into())
-            .spawn(move || refill_loop(&worker, k))
+            .spawn(move || refill_loop(&worker))
             .expect("spawn the noise refill thread");
         BackgroundRing {
             shared,
@@ -536,11 +561,11 @@ impl BackgroundRing {
     }
 }
 
-fn refill_loop(shared: &Shared, k: &'static Kernels) {
+fn refill_loop(shared: &Shared) {
     let mut tmp = vec![0.0f32; RING_BLOCK];
     loop {
         // find the next block to make, or sleep until a claim frees space
-        let (seed, block) = {
+        let (seed, block, k) = {
             let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
             loop {
                 if shared.stop.load(Ordering::Acquire) {
@@ -551,10 +576,10 @@ fn refill_loop(shared: &Shared, k: &'static Kernels) {
                 }
                 ring = shared.changed.wait(ring).unwrap_or_else(|e| e.into_inner());
             }
-            (ring.seed, ring.filled / RING_BLOCK as u64)
+            (ring.seed, ring.filled / RING_BLOCK as u64, ring.backend)
         };
-        let mut st = LaneState::new(seed, block);
-        (k.fill_gumbel)(&mut st, &mut tmp);
+        let mut st = lane_state(seed, block);
+        k.fill_gumbel(&mut st, &mut tmp);
         let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
         // install only if nobody made this block meanwhile and it still fits
         let start = block * RING_BLOCK as u64;

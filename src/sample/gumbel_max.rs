@@ -1,31 +1,27 @@
 //! Gumbel-max sampling: `argmax_i (x_i / T + g_i)`.
 
 use crate::error::{Error, check_len};
-use crate::noise::lanes::LaneState;
-use crate::simd::{Input, Kernels, active_kernels};
+use crate::noise::lanes::lane_state;
+use crate::simd::Backend;
+use crate::simd::element::Element;
+use crate::simd::source::{Input, InputKind, Logits, Probs};
 
-use super::{Temperature, finish, greedy, scale};
+use super::{Temperature, finish, greedy, score_scale};
 
 /// One row with noise from a slice (validated lengths, any ISA).
-pub(crate) fn row_with_noise(
-    k: &Kernels,
-    input: Input,
-    x: &[f32],
+pub(crate) fn row_with_noise<I: Input, L: Element>(
+    b: Backend,
+    x: &[L],
     noise: &[f32],
     t: Temperature,
     row: usize,
 ) -> Result<usize, Error> {
     match t {
-        Temperature::Greedy => greedy(k, input, x, row),
+        Temperature::Greedy => greedy::<I, L>(b, x, row),
         Temperature::Positive(t) => {
-            match finish(
-                (k.argmax_noise)(input, x, noise, scale(t)),
-                input,
-                x,
-                Some(noise),
-                row,
-            ) {
-                Err(Error::ScoreOverflow { .. }) => Ok(argmax_f64(input, x, noise, t)),
+            let a = b.gumbel_max_noise::<I, L>(x, noise, score_scale(t));
+            match finish::<I, L>(a, x, Some(noise), row) {
+                Err(Error::ScoreOverflow { .. }) => Ok(argmax_f64::<I, L>(x, noise, t)),
                 r => r,
             }
         }
@@ -33,25 +29,23 @@ pub(crate) fn row_with_noise(
 }
 
 /// One row with noise generated in registers from `(seed, stream)`.
-pub(crate) fn row_fused(
-    k: &Kernels,
-    input: Input,
-    x: &[f32],
+pub(crate) fn row_fused<I: Input, L: Element>(
+    b: Backend,
+    x: &[L],
     seed: u64,
     stream: u64,
     t: Temperature,
     row: usize,
 ) -> Result<usize, Error> {
     match t {
-        Temperature::Greedy => greedy(k, input, x, row),
+        Temperature::Greedy => greedy::<I, L>(b, x, row),
         Temperature::Positive(t) => {
-            let st = LaneState::new(seed, stream);
+            let st = lane_state(seed, stream);
             // No f64 fallback needed: fused noise lies in [-3.13, 22.88], and the
             // score `x + T·g` (T <= 1) or `x/T + g` (T > 1) of a finite x cannot
             // leave the f32 range by adding so little (half an ulp of f32::MAX is 2^103).
-            finish(
-                (k.argmax_fused)(input, x, &st, scale(t)),
-                input,
+            finish::<I, L>(
+                b.gumbel_max_fused::<I, L>(x, &st, score_scale(t)),
                 x,
                 None,
                 row,
@@ -63,12 +57,12 @@ pub(crate) fn row_fused(
 /// Scalar f64 fallback for rows whose f32 scores overflow (all inputs finite or masked):
 /// `argmax_i (x_i/T + g_i)` in f64, where nothing overflows; lowest index on ties.
 #[cold]
-fn argmax_f64(input: Input, x: &[f32], noise: &[f32], t: f32) -> usize {
+fn argmax_f64<I: Input, L: Element>(x: &[L], noise: &[f32], t: f32) -> usize {
     let mut best = (0usize, f64::NEG_INFINITY);
     for (i, (&xi, &gi)) in x.iter().zip(noise).enumerate() {
-        let v = match input {
-            Input::Logits => xi as f64,
-            Input::Probs => (xi as f64).ln(),
+        let v = match I::KIND {
+            InputKind::Logits => xi.to_f32() as f64,
+            InputKind::Probs => (xi.to_f32() as f64).ln(),
         };
         let score = v / t as f64 + gi as f64;
         if score > best.1 {
@@ -78,7 +72,7 @@ fn argmax_f64(input: Input, x: &[f32], noise: &[f32], t: f32) -> usize {
     best.0
 }
 
-fn check(x: &[f32], noise: &[f32]) -> Result<(), Error> {
+fn check<L>(x: &[L], noise: &[f32]) -> Result<(), Error> {
     if x.is_empty() {
         return Err(Error::EmptyRow);
     }
@@ -99,6 +93,8 @@ fn check(x: &[f32], noise: &[f32]) -> Result<(), Error> {
 ///   exactly `x + g` on every ISA.
 /// * `-inf` logits are masked: never returned.
 /// * Ties go to the lowest index, on every ISA.
+/// * `logits` may be `f32`, [`half::bf16`] or [`half::f16`] ([`Element`]): converted
+///   to f32 exactly as they are loaded; the noise and the scores are f32.
 ///
 /// # Errors
 /// [`Error::EmptyRow`], [`Error::LengthMismatch`] (`noise.len() != logits.len()`),
@@ -113,10 +109,14 @@ fn check(x: &[f32], noise: &[f32]) -> Result<(), Error> {
 /// assert_ne!(i, 2); // masked
 /// assert_eq!(gumbel::gumbel_max(&logits, &noise, 0.0).unwrap(), 1); // greedy
 /// ```
-pub fn gumbel_max(logits: &[f32], noise: &[f32], temperature: f32) -> Result<usize, Error> {
+pub fn gumbel_max<L: Element>(
+    logits: &[L],
+    noise: &[f32],
+    temperature: f32,
+) -> Result<usize, Error> {
     check(logits, noise)?;
     let t = Temperature::new(temperature)?;
-    row_with_noise(active_kernels(), Input::Logits, logits, noise, t, 0)
+    row_with_noise::<Logits, L>(Backend::active(), logits, noise, t, 0)
 }
 
 /// Gumbel-max sample from unnormalised probabilities `α` (weights): the kernel reads
@@ -135,13 +135,13 @@ pub fn gumbel_max(logits: &[f32], noise: &[f32], temperature: f32) -> Result<usi
 pub fn gumbel_max_probs(probs: &[f32], noise: &[f32], temperature: f32) -> Result<usize, Error> {
     check(probs, noise)?;
     let t = Temperature::new(temperature)?;
-    row_with_noise(active_kernels(), Input::Probs, probs, noise, t, 0)
+    row_with_noise::<Probs, f32>(Backend::active(), probs, noise, t, 0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simd::{Isa, with_isa};
+    use crate::simd::Isa;
 
     fn argmax_of(g: &[f32]) -> usize {
         let mut best = 0;
@@ -158,17 +158,17 @@ mod tests {
     #[test]
     fn fused_noise_is_the_fill_gumbel_layout_and_overflow_falls_back_to_f64() {
         for isa in Isa::available() {
-            with_isa(isa, || {
-                let k = active_kernels();
+            {
+                let k = Backend::new(isa).unwrap();
                 for n in [1usize, 7, 16, 33, 100, 1000, 4099] {
                     for stream in 0..4u64 {
                         let mut g = vec![0.0f32; n];
-                        (k.fill_gumbel)(&mut LaneState::new(9, stream), &mut g);
+                        k.fill_gumbel(&mut lane_state(9, stream), &mut g);
                         let want = argmax_of(&g);
                         let t = Temperature::Positive(1.0);
                         // equal logits: the argmax is the noise's (no overflow)
                         let flat = vec![0.5f32; n];
-                        let got = row_fused(k, Input::Logits, &flat, 9, stream, t, 0);
+                        let got = row_fused::<Logits, f32>(k, &flat, 9, stream, t, 0);
                         assert_eq!(got, Ok(want), "{isa} n={n} stream={stream}");
                         // caller noise so negative that every f32 score x + g
                         // rounds to -inf: an f64 fallback, not `AllMasked`
@@ -176,19 +176,18 @@ mod tests {
                         let deep: Vec<f32> = g.iter().map(|v| -1e33 + 1e31 * v).collect();
                         for t in [0.5f32, 1.0] {
                             let t = Temperature::Positive(t);
-                            let got = row_with_noise(k, Input::Logits, &low, &deep, t, 0);
+                            let got = row_with_noise::<Logits, f32>(k, &low, &deep, t, 0);
                             assert_eq!(got, Ok(want), "{isa} n={n} (-inf)");
                         }
                         // and the other direction, every score +inf
                         let high = vec![f32::MAX; n];
                         let up: Vec<f32> = g.iter().map(|v| 1e33 + 1e31 * v).collect();
                         let t = Temperature::Positive(1.0);
-                        let got = row_with_noise(k, Input::Logits, &high, &up, t, 0);
+                        let got = row_with_noise::<Logits, f32>(k, &high, &up, t, 0);
                         assert_eq!(got, Ok(want), "{isa} n={n} (+inf)");
                     }
                 }
-            })
-            .unwrap();
+            }
         }
     }
 }

@@ -1,16 +1,22 @@
-//! One-row samplers with explicit randomness: Gumbel-max and softmax-roulette.
+//! One-row samplers with explicit randomness: Gumbel-max and softmax-roulette, and the
+//! sampling policy shared by every caller (temperature handling, validation, turning a
+//! kernel's result into a sample or a typed error).
 //!
 //! These take the noise (or the uniform) as an argument, so they are pure,
 //! allocation-free, and checkable against a reference. [`crate::Sampler`] wraps them
 //! with seeded noise and batches.
 
 pub(crate) mod gumbel_max;
+pub(crate) mod many;
+pub(crate) mod par;
 pub(crate) mod relaxed;
 pub(crate) mod roulette;
 
 use crate::error::Error;
-use crate::simd::kernels::{Argmax, Scale};
-use crate::simd::{Input, Kernels};
+use crate::simd::Backend;
+use crate::simd::element::Element;
+use crate::simd::reduce::Argmax;
+use crate::simd::source::{Input, InputKind, Scale};
 
 /// A validated sampling temperature.
 #[derive(Clone, Copy, Debug)]
@@ -33,38 +39,63 @@ impl Temperature {
     }
 }
 
+/// How the Gumbel-max kernels form the score for temperature `t > 0`:
+/// `argmax(x/T + g) = argmax(x + T·g)`, so with `T <= 1` the noise is scaled
+/// (`fma(g, T, x)`), with `T > 1` the logits are (`fma(x, 1/T, g)`). Either way no
+/// finite input overflows, and at `T = 1` the score is exactly `x + g` on every ISA.
+pub(crate) fn score_scale(t: f32) -> Scale {
+    if t <= 1.0 {
+        Scale {
+            s: t,
+            scale_noise: true,
+        }
+    } else {
+        Scale {
+            s: 1.0 / t,
+            scale_noise: false,
+        }
+    }
+}
+
+/// The inverse temperature of the softmax, `1/T`: it overflows only for subnormal
+/// `T`, and clamped the distribution is one-hot on the maximum (split evenly between
+/// tied maxima) either way.
+pub(crate) fn inverse_temperature(t: f32) -> f32 {
+    (1.0 / t).min(f32::MAX)
+}
+
 /// Locate the first invalid entry of a row (called only after a kernel flagged one).
-pub(crate) fn invalid_entry(input: Input, x: &[f32], row: usize) -> Option<Error> {
-    match input {
-        Input::Logits => x
-            .iter()
-            .position(|v| v.is_nan() || *v == f32::INFINITY)
-            .map(|col| Error::InvalidLogit {
-                row,
-                col,
-                value: x[col],
-            }),
-        Input::Probs => x
-            .iter()
-            .position(|v| !(*v >= 0.0 && v.is_finite()))
-            .map(|col| Error::InvalidProbability {
-                row,
-                col,
-                value: x[col],
-            }),
+pub(crate) fn invalid_entry<I: Input, L: Element>(x: &[L], row: usize) -> Option<Error> {
+    let values = x.iter().map(|v| v.to_f32());
+    match I::KIND {
+        InputKind::Logits => values
+            .enumerate()
+            .find(|(_, v)| v.is_nan() || *v == f32::INFINITY)
+            .map(|(col, value)| Error::InvalidLogit { row, col, value }),
+        InputKind::Probs => values
+            .enumerate()
+            .find(|(_, v)| !(*v >= 0.0 && v.is_finite()))
+            .map(|(col, value)| Error::InvalidProbability { row, col, value }),
+    }
+}
+
+/// Whether a row has an entry that is not masked.
+fn any_unmasked<I: Input, L: Element>(x: &[L]) -> bool {
+    match I::KIND {
+        InputKind::Logits => x.iter().any(|v| v.to_f32() != f32::NEG_INFINITY),
+        InputKind::Probs => x.iter().any(|v| v.to_f32() > 0.0),
     }
 }
 
 /// Turn a kernel's [`Argmax`] into a sample or the error it stands for.
-pub(crate) fn finish(
+pub(crate) fn finish<I: Input, L: Element>(
     a: Argmax,
-    input: Input,
-    x: &[f32],
+    x: &[L],
     noise: Option<&[f32]>,
     row: usize,
 ) -> Result<usize, Error> {
     if a.bad {
-        if let Some(e) = invalid_entry(input, x, row) {
+        if let Some(e) = invalid_entry::<I, L>(x, row) {
             return Err(e);
         }
         if let Some(g) = noise
@@ -83,11 +114,7 @@ pub(crate) fn finish(
         // Every score is -inf. That means every entry is masked, unless finite scores
         // underflowed: e.g. `x/T` for x near f32::MIN at a small T, or a caller's large
         // negative noise added to such an x. Saying `AllMasked` then would be wrong.
-        let unmasked = match input {
-            Input::Logits => x.iter().any(|v| *v != f32::NEG_INFINITY),
-            Input::Probs => x.iter().any(|v| *v > 0.0),
-        };
-        if unmasked {
+        if any_unmasked::<I, L>(x) {
             return Err(Error::ScoreOverflow { row });
         }
         Err(Error::AllMasked { row })
@@ -96,12 +123,23 @@ pub(crate) fn finish(
     }
 }
 
-/// Greedy argmax of one row (temperature 0), validating it.
-pub(crate) fn greedy(k: &Kernels, input: Input, x: &[f32], row: usize) -> Result<usize, Error> {
-    finish((k.argmax)(input, x), input, x, None, row)
+/// The validated maximum of a row: an error for an invalid entry or a fully masked row.
+pub(crate) fn row_max<I: Input, L: Element>(b: Backend, x: &[L], row: usize) -> Result<f32, Error> {
+    let (m, bad) = b.max::<I, L>(x);
+    if bad {
+        return Err(invalid_entry::<I, L>(x, row).expect("the kernel flagged an invalid entry"));
+    }
+    if m == f32::NEG_INFINITY {
+        return Err(Error::AllMasked { row });
+    }
+    Ok(m)
 }
 
-/// Scores for temperature `t`: see [`Scale`].
-pub(crate) fn scale(t: f32) -> Scale {
-    Scale::from_temperature(t)
+/// Greedy argmax of one row (temperature 0), validating it.
+pub(crate) fn greedy<I: Input, L: Element>(
+    b: Backend,
+    x: &[L],
+    row: usize,
+) -> Result<usize, Error> {
+    finish::<I, L>(b.greedy::<I, L>(x), x, None, row)
 }

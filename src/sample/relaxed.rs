@@ -24,10 +24,14 @@
 //! vector forward and uses this same soft gradient backward, like PyTorch's
 //! `y_hard − y_soft.detach() + y_soft`: see [`gumbel_softmax_hard`].
 
-use crate::error::{Error, check_len};
-use crate::simd::{Input, Kernels, active_kernels};
+use rayon::prelude::*;
 
-use super::{finish, invalid_entry};
+use crate::error::{Error, check_len};
+use crate::simd::Backend;
+use crate::simd::source::{Logits, Scale};
+
+use super::par::{DEFAULT_PARALLEL_THRESHOLD, batch_rows, par_rows, rows_each};
+use super::{finish, row_max};
 
 pub(crate) fn check_tau(tau: f32) -> Result<f32, Error> {
     if tau.is_finite() && tau > 0.0 {
@@ -40,51 +44,24 @@ pub(crate) fn check_tau(tau: f32) -> Result<f32, Error> {
 
 /// Validated pass 1 of a Gumbel-softmax row: `(argmax, max)` of `x + g`.
 pub(crate) fn relaxed_max(
-    k: &Kernels,
+    b: Backend,
     x: &[f32],
     g: &[f32],
     row: usize,
 ) -> Result<(usize, f32), Error> {
-    let scale = crate::simd::kernels::Scale {
-        s: 1.0,
-        scale_noise: true,
-    };
-    let a = (k.argmax_noise)(Input::Logits, x, g, scale);
+    let a = b.gumbel_max_noise::<Logits, f32>(x, g, Scale::ONE);
     let value = a.value;
-    let index = finish(a, Input::Logits, x, Some(g), row)?;
+    let index = finish::<Logits, f32>(a, x, Some(g), row)?;
     Ok((index, value))
 }
 
-/// Passes 2 and 3 of a validated row: write `y = softmax((x + g)/τ)` given its max.
-pub(crate) fn relaxed_write(
-    k: &Kernels,
-    x: &[f32],
-    g: Option<&[f32]>,
-    m: f32,
-    s: f32,
-    y: &mut [f32],
-) {
-    let total = (k.exp_store)(x, g, m, s, y);
-    // total >= 1: the maximum contributes exp(0) = 1
-    (k.scale)(y, (1.0 / total) as f32);
-}
-
 /// Validate a softmax row (no noise): its max.
-fn softmax_max(k: &Kernels, x: &[f32], y_len: usize) -> Result<f32, Error> {
+fn softmax_max(b: Backend, x: &[f32], y_len: usize) -> Result<f32, Error> {
     if x.is_empty() {
         return Err(Error::EmptyRow);
     }
     check_len("y", x.len(), y_len)?;
-    let (m, bad) = (k.max)(Input::Logits, x);
-    if bad {
-        return Err(
-            invalid_entry(Input::Logits, x, 0).expect("the kernel flagged an invalid entry")
-        );
-    }
-    if m == f32::NEG_INFINITY {
-        return Err(Error::AllMasked { row: 0 });
-    }
-    Ok(m)
+    row_max::<Logits, f32>(b, x, 0)
 }
 
 /// `y = softmax(x)`, stable (the maximum is subtracted) and SIMD; `-inf` entries get 0.
@@ -102,9 +79,9 @@ fn softmax_max(k: &Kernels, x: &[f32], y_len: usize) -> Result<f32, Error> {
 /// assert_eq!(y, [0.5, 0.5, 0.0]);
 /// ```
 pub fn softmax(logits: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    let k = active_kernels();
-    let m = softmax_max(k, logits, y.len())?;
-    relaxed_write(k, logits, None, m, 1.0, y);
+    let b = Backend::active();
+    let m = softmax_max(b, logits, y.len())?;
+    b.softmax_write(logits, None, m, 1.0, y);
     Ok(())
 }
 
@@ -120,12 +97,10 @@ pub fn softmax(logits: &[f32], y: &mut [f32]) -> Result<(), Error> {
 /// assert!((y[0] + std::f32::consts::LN_2).abs() < 1e-6);
 /// ```
 pub fn log_softmax(logits: &[f32], y: &mut [f32]) -> Result<(), Error> {
-    let k = active_kernels();
-    let m = softmax_max(k, logits, y.len())?;
-    let total = (k.exp_sum)(Input::Logits, logits, m, 1.0);
+    let b = Backend::active();
+    let m = softmax_max(b, logits, y.len())?;
     // x − (m + ln Σ) in one subtraction per element; m + ln Σ is formed in f64
-    let c = (m as f64 + total.ln()) as f32;
-    (k.shift)(logits, c, y);
+    b.log_softmax_write(logits, m, y);
     Ok(())
 }
 
@@ -167,9 +142,9 @@ pub fn gumbel_softmax(
     y: &mut [f32],
 ) -> Result<usize, Error> {
     let s = forward_checks(logits, noise, tau, y.len())?;
-    let k = active_kernels();
-    let (index, m) = relaxed_max(k, logits, noise, 0)?;
-    relaxed_write(k, logits, Some(noise), m, s, y);
+    let b = Backend::active();
+    let (index, m) = relaxed_max(b, logits, noise, 0)?;
+    b.softmax_write(logits, Some(noise), m, s, y);
     Ok(index)
 }
 
@@ -211,22 +186,17 @@ pub fn gumbel_softmax_hard(
 ) -> Result<usize, Error> {
     let s = forward_checks(logits, noise, tau, y_soft.len())?;
     check_len("y_hard", logits.len(), y_hard.len())?;
-    let k = active_kernels();
-    let (index, m) = relaxed_max(k, logits, noise, 0)?;
-    relaxed_write(k, logits, Some(noise), m, s, y_soft);
+    let b = Backend::active();
+    let (index, m) = relaxed_max(b, logits, noise, 0)?;
+    b.softmax_write(logits, Some(noise), m, s, y_soft);
     y_hard.fill(0.0);
     y_hard[index] = 1.0;
     Ok(index)
 }
 
 /// Validate a backward row and return `⟨grad_y, y⟩`.
-pub(crate) fn backward_dot(
-    k: &Kernels,
-    y: &[f32],
-    grad_y: &[f32],
-    offset: usize,
-) -> Result<f64, Error> {
-    let d = (k.dot)(y, grad_y);
+fn backward_dot(b: Backend, y: &[f32], grad_y: &[f32], offset: usize) -> Result<f64, Error> {
+    let d = b.dot(y, grad_y);
     if d.is_finite() {
         return Ok(d);
     }
@@ -281,8 +251,58 @@ pub fn gumbel_softmax_backward(
     check_len("grad_y", y.len(), grad_y.len())?;
     check_len("grad_logits", y.len(), grad_logits.len())?;
     let s = check_tau(tau)?;
-    let k = active_kernels();
-    let d = backward_dot(k, y, grad_y, 0)?;
-    (k.vjp)(y, grad_y, d as f32, s, grad_logits);
+    let b = Backend::active();
+    let d = backward_dot(b, y, grad_y, 0)?;
+    b.vjp(y, grad_y, d as f32, s, grad_logits);
+    Ok(())
+}
+
+/// Batched backward pass of (Gumbel-)softmax: [`gumbel_softmax_backward`] for every row
+/// of row-major `rows × cols` buffers, rayon across rows for large batches.
+///
+/// # Errors
+/// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
+/// (`grad_y`, `grad_logits`), [`Error::InvalidTau`], [`Error::NonFinite`] (index within
+/// the whole slice); `grad_logits` is untouched on error.
+///
+/// ```
+/// let y = [0.5f32, 0.5, 1.0, 0.0];
+/// let gy = [1.0f32, 0.0, 1.0, 0.0];
+/// let mut gx = [0.0f32; 4];
+/// gumbel::gumbel_softmax_backward_batch(&y, &gy, 2, 1.0, &mut gx).unwrap();
+/// assert_eq!(gx, [0.25, -0.25, 0.0, 0.0]);
+/// ```
+pub fn gumbel_softmax_backward_batch(
+    y: &[f32],
+    grad_y: &[f32],
+    cols: usize,
+    tau: f32,
+    grad_logits: &mut [f32],
+) -> Result<(), Error> {
+    batch_rows(y.len(), cols, &[])?;
+    check_len("grad_y", y.len(), grad_y.len())?;
+    check_len("grad_logits", y.len(), grad_logits.len())?;
+    let s = check_tau(tau)?;
+    let rows = y.len() / cols;
+    let b = Backend::active();
+    let parallel = par_rows(rows, cols, DEFAULT_PARALLEL_THRESHOLD);
+    // pass 1: validate every row and keep its dot product; nothing is written yet
+    let mut dots = vec![0.0f64; rows];
+    rows_each(&mut dots, parallel, |r| {
+        let span = r * cols..(r + 1) * cols;
+        backward_dot(b, &y[span.clone()], &grad_y[span], r * cols)
+    })?;
+    let write = |(r, out): (usize, &mut [f32])| {
+        let span = r * cols..(r + 1) * cols;
+        b.vjp(&y[span.clone()], &grad_y[span], dots[r] as f32, s, out)
+    };
+    match parallel {
+        Some(min) => grad_logits
+            .par_chunks_mut(cols)
+            .enumerate()
+            .with_min_len(min)
+            .for_each(write),
+        None => grad_logits.chunks_mut(cols).enumerate().for_each(write),
+    }
     Ok(())
 }

@@ -1,40 +1,35 @@
 //! Softmax + roulette wheel: one uniform and an inverse-CDF scan.
 
 use crate::error::Error;
-use crate::simd::{Input, Kernels, active_kernels};
+use crate::simd::Backend;
+use crate::simd::element::Element;
+use crate::simd::rows::Pick;
+use crate::simd::source::{Input, Logits, Probs};
 
-use super::{Temperature, greedy, invalid_entry};
+use super::{Temperature, greedy, invalid_entry, inverse_temperature};
 
-/// One validated row, any ISA: max pass, exp-sum pass, scan pass.
-pub(crate) fn row(
-    k: &Kernels,
-    input: Input,
-    x: &[f32],
+/// One validated row, any ISA: max pass, exp-sum pass, scan pass (one entry).
+pub(crate) fn row<I: Input, L: Element>(
+    b: Backend,
+    x: &[L],
     u: f64,
     t: Temperature,
     row: usize,
 ) -> Result<usize, Error> {
     let t = match t {
-        Temperature::Greedy => return greedy(k, input, x, row),
+        Temperature::Greedy => return greedy::<I, L>(b, x, row),
         Temperature::Positive(t) => t,
     };
-    let (m, bad) = (k.max)(input, x);
-    if bad {
-        return Err(invalid_entry(input, x, row).expect("the kernel flagged an invalid entry"));
+    match b.roulette::<I, L>(x, u, inverse_temperature(t)) {
+        Pick::Index(i) => Ok(i),
+        Pick::Invalid => {
+            Err(invalid_entry::<I, L>(x, row).expect("the kernel flagged an invalid entry"))
+        }
+        Pick::AllMasked => Err(Error::AllMasked { row }),
     }
-    if m == f32::NEG_INFINITY {
-        return Err(Error::AllMasked { row });
-    }
-    // 1/T overflows only for subnormal T: clamp, the distribution is one-hot on the max
-    // (split evenly between tied maxima) either way.
-    let s = (1.0 / t).min(f32::MAX);
-    let total = (k.exp_sum)(input, x, m, s);
-    let i = (k.roulette_scan)(input, x, m, s, u * total);
-    debug_assert!(i < x.len());
-    Ok(i)
 }
 
-fn check(x: &[f32], u: f64) -> Result<(), Error> {
+fn check<L>(x: &[L], u: f64) -> Result<(), Error> {
     if x.is_empty() {
         return Err(Error::EmptyRow);
     }
@@ -55,6 +50,8 @@ fn check(x: &[f32], u: f64) -> Result<(), Error> {
 /// * `u` must lie strictly inside (0, 1).
 /// * `temperature`: finite and `> 0`, or exactly `0` for greedy argmax (then `u` is
 ///   only range-checked).
+/// * `logits` may be `f32`, [`half::bf16`] or [`half::f16`] ([`Element`]), converted
+///   exactly as they are loaded; the sums are f64, never 16-bit.
 /// * Never returns a masked (`-inf`) entry, nor one whose weight underflows to 0; if
 ///   rounding leaves the running sum a hair below `u·Σ` at the end, the last entry of
 ///   positive weight is returned, never an index out of range.
@@ -69,10 +66,14 @@ fn check(x: &[f32], u: f64) -> Result<(), Error> {
 /// assert_eq!(gumbel::softmax_roulette(&logits, 0.5, 1.0).unwrap(), 1);
 /// assert_eq!(gumbel::softmax_roulette(&logits, 0.9, 1.0).unwrap(), 3);
 /// ```
-pub fn softmax_roulette(logits: &[f32], u: f64, temperature: f32) -> Result<usize, Error> {
+pub fn softmax_roulette<L: Element>(
+    logits: &[L],
+    u: f64,
+    temperature: f32,
+) -> Result<usize, Error> {
     check(logits, u)?;
     let t = Temperature::new(temperature)?;
-    row(active_kernels(), Input::Logits, logits, u, t, 0)
+    row::<Logits, L>(Backend::active(), logits, u, t, 0)
 }
 
 /// Roulette-wheel sample from unnormalised probabilities `α`: distributed as
@@ -88,5 +89,5 @@ pub fn softmax_roulette(logits: &[f32], u: f64, temperature: f32) -> Result<usiz
 pub fn softmax_roulette_probs(probs: &[f32], u: f64, temperature: f32) -> Result<usize, Error> {
     check(probs, u)?;
     let t = Temperature::new(temperature)?;
-    row(active_kernels(), Input::Probs, probs, u, t, 0)
+    row::<Probs, f32>(Backend::active(), probs, u, t, 0)
 }

@@ -161,6 +161,12 @@ unsafe impl Vector for V {
         unsafe { p.cast::<[u32; 8]>().write_unaligned(bytemuck::cast(b)) }
     }
     #[inline(always)]
+    unsafe fn bits_load_u16(p: *const u16) -> i32x8 {
+        // SAFETY: `p` is valid for 8 u16 reads (trait contract).
+        let h = unsafe { p.cast::<[u16; 8]>().read_unaligned() };
+        i32x8::new(h.map(i32::from))
+    }
+    #[inline(always)]
     unsafe fn bits_add(a: i32x8, b: i32x8) -> i32x8 {
         a + b
     }
@@ -202,3 +208,5 @@ unsafe impl Vector for V {
         self.0.round_int()
     }
 }
+
+crate::simd::backend::entries!(V, 8, 2, []);

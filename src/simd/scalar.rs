@@ -145,6 +145,11 @@ unsafe impl Vector for V {
         unsafe { p.write_unaligned(b) }
     }
     #[inline(always)]
+    unsafe fn bits_load_u16(p: *const u16) -> u32 {
+        // SAFETY: `p` is valid for one u16 read (trait contract).
+        unsafe { p.read_unaligned() as u32 }
+    }
+    #[inline(always)]
     unsafe fn bits_add(a: u32, b: u32) -> u32 {
         a.wrapping_add(b)
     }
@@ -185,3 +190,5 @@ unsafe impl Vector for V {
         self.0.round_ties_even() as i32 as u32
     }
 }
+
+crate::simd::backend::entries!(V, 64, 16, []);

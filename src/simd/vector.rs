@@ -1,20 +1,34 @@
 //! The small vector trait every kernel is written against.
 //!
 //! One implementation per instruction set (`x86::avx512`, `x86::avx2`, `portable`,
-//! `scalar`). Kernels in [`super::kernels`] and [`super::math`] are generic over
-//! [`Vector`] and marked `#[inline(always)]`, so each ISA's `#[target_feature]` entry
-//! function gets a full copy of the loop compiled for that ISA.
+//! `scalar`). The kernels (`source`, `reduce`, `map`, `fill`, `rows`, [`super::math`])
+//! are generic over [`Vector`] and marked `#[inline(always)]`, so each ISA's
+//! `#[target_feature]` entry function gets a full copy of the loop compiled for that
+//! ISA. A leaf: imports nothing of the crate.
+
+/// Positions per 16-lane generator step: the noise lanes (`noise::LANES`).
+pub(crate) const NOISE_LANES: usize = 16;
+/// Elements per block: the kernels reduce rows 64 elements at a time (4 noise steps).
+pub(crate) const BLOCK: usize = 64;
 
 /// A vector of `LANES` f32 values, with a mask type and a 32-bit integer view.
 ///
 /// # Safety
 ///
-/// Implementations may use instructions the CPU does not have. Every method is an
-/// `unsafe fn` whose contract is: the CPU supports the instruction set of the
-/// implementing type (checked once by [`super::Isa::is_available`]), and pointer
-/// arguments are valid for `LANES` elements.
+/// **Callers** guarantee, for every method (all are `unsafe fn`): the CPU supports the
+/// instruction set of the implementing type (checked once by
+/// [`Isa::is_available`](super::Isa::is_available) before a
+/// [`Backend`](super::Backend) for it exists), and pointer arguments are valid for
+/// `LANES` elements (`store_stream`: also aligned to `LANES * 4` bytes).
+///
+/// **Implementors** guarantee: `LANES` is at most 16 and divides 16 (the 16 noise lanes
+/// are `16 / LANES` vectors; the 64-element block is `64 / LANES` vectors); `Bits` holds
+/// the same `LANES` lanes as 32-bit integers; `mask_bits` sets bit `k` for lane `k`
+/// only; `reduce_sum_f64` sums in a fixed order; loads and stores touch exactly `LANES`
+/// elements. [`assert_shape`] checks the lane relations at compile time for each
+/// implementation.
 pub(crate) unsafe trait Vector: Copy {
-    /// Number of f32 lanes.
+    /// Number of f32 lanes: at most 16, and a divisor of 16.
     const LANES: usize;
     /// Lane mask produced by comparisons.
     type Mask: Copy;
@@ -68,6 +82,36 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn bits_splat(x: u32) -> Self::Bits;
     unsafe fn bits_load(p: *const u32) -> Self::Bits;
     unsafe fn bits_store(b: Self::Bits, p: *mut u32);
+    /// `LANES` u16 values, zero-extended to 32-bit lanes.
+    unsafe fn bits_load_u16(p: *const u16) -> Self::Bits;
+    /// `LANES` bfloat16 values (their bits at `p`) as f32: a 16-bit left shift.
+    #[inline(always)]
+    unsafe fn load_bf16(p: *const u16) -> Self {
+        // SAFETY: forwarded caller contract.
+        unsafe { Self::from_bits(Self::bits_shl::<16>(Self::bits_load_u16(p))) }
+    }
+    /// `LANES` IEEE binary16 values (their bits at `p`) as f32, exactly. ISAs with a
+    /// conversion instruction (F16C, AVX-512F) override this portable default:
+    ///
+    /// `(h & 0x7fff) << 13` read as an f32 is the value times 2⁻¹¹² for zeros,
+    /// subnormals and normals (one exact multiply by 2¹¹² rescales it); exponent 31
+    /// (inf / NaN) instead gets 224 added to its exponent field, landing on 255 with the
+    /// mantissa kept; the sign moves to bit 31.
+    #[inline(always)]
+    unsafe fn load_f16(p: *const u16) -> Self {
+        // SAFETY: forwarded caller contract; lane-wise arithmetic only.
+        unsafe {
+            let h = Self::bits_load_u16(p);
+            let mag = Self::bits_shl::<13>(Self::bits_and(h, Self::bits_splat(0x7fff)));
+            let sign = Self::bits_shl::<16>(Self::bits_and(h, Self::bits_splat(0x8000)));
+            let two_112 = Self::from_bits(Self::bits_splat(0x7780_0000));
+            let finite = Self::from_bits(mag).mul(two_112);
+            let special = Self::from_bits(Self::bits_add(mag, Self::bits_splat(0x7000_0000)));
+            // the largest finite f16 is 65504; exponent 31 scales to 2^16 and above
+            let v = Self::select(finite.not_lt(Self::splat(65536.0)), special, finite);
+            Self::from_bits(Self::bits_xor(v.to_bits(), sign))
+        }
+    }
     unsafe fn bits_add(a: Self::Bits, b: Self::Bits) -> Self::Bits;
     unsafe fn bits_sub(a: Self::Bits, b: Self::Bits) -> Self::Bits;
     unsafe fn bits_and(a: Self::Bits, b: Self::Bits) -> Self::Bits;
@@ -82,4 +126,20 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn bits_to_f32(a: Self::Bits) -> Self;
     /// f32 to signed i32, round to nearest even (inputs are in range by construction).
     unsafe fn round_to_bits(self) -> Self::Bits;
+}
+
+/// Compile-time check of an implementation's lane relations: `LANES <= 16`, `LANES`
+/// divides 16, and the const parameters the kernels take with it — `G` vectors per
+/// 16-lane noise step and `BV` vectors per 64-element block — agree with it. Each ISA
+/// module evaluates it in a `const` item, so a wrong constant fails the build.
+pub(crate) const fn assert_shape(lanes: usize, g: usize, bv: usize) {
+    assert!(lanes >= 1 && lanes <= NOISE_LANES && NOISE_LANES.is_multiple_of(lanes));
+    assert!(
+        g * lanes == NOISE_LANES,
+        "G vectors must hold the 16 noise lanes"
+    );
+    assert!(
+        bv * lanes == BLOCK,
+        "BV vectors must hold one 64-element block"
+    );
 }

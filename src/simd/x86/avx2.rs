@@ -184,6 +184,17 @@ unsafe impl Vector for V {
         unsafe { _mm256_storeu_si256(p.cast(), b) }
     }
     #[inline(always)]
+    unsafe fn bits_load_u16(p: *const u16) -> __m256i {
+        // SAFETY: AVX2 available; `p` valid for 8 u16 reads (trait contract).
+        unsafe { _mm256_cvtepu16_epi32(_mm_loadu_si128(p.cast())) }
+    }
+    #[inline(always)]
+    unsafe fn load_f16(p: *const u16) -> Self {
+        // SAFETY: F16C is part of this path (`Isa::Avx2` requires it); `p` valid for 8
+        // u16 reads (trait contract). The conversion is exact.
+        V(unsafe { _mm256_cvtph_ps(_mm_loadu_si128(p.cast())) })
+    }
+    #[inline(always)]
     unsafe fn bits_add(a: __m256i, b: __m256i) -> __m256i {
         // SAFETY: AVX2 available (trait contract).
         unsafe { _mm256_add_epi32(a, b) }
@@ -239,3 +250,5 @@ unsafe impl Vector for V {
         unsafe { _mm256_cvtps_epi32(self.0) }
     }
 }
+
+crate::simd::backend::entries!(V, 8, 2, ["avx2", "fma", "f16c"]);

@@ -170,6 +170,17 @@ unsafe impl Vector for V {
         unsafe { _mm512_storeu_si512(p.cast(), b) }
     }
     #[inline(always)]
+    unsafe fn bits_load_u16(p: *const u16) -> __m512i {
+        // SAFETY: AVX-512F available; `p` valid for 16 u16 reads (trait contract).
+        unsafe { _mm512_cvtepu16_epi32(_mm256_loadu_si256(p.cast())) }
+    }
+    #[inline(always)]
+    unsafe fn load_f16(p: *const u16) -> Self {
+        // SAFETY: AVX-512F available (it has the 16-lane `vcvtph2ps`); `p` valid for 16
+        // u16 reads (trait contract). The conversion is exact.
+        V(unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(p.cast())) })
+    }
+    #[inline(always)]
     unsafe fn bits_add(a: __m512i, b: __m512i) -> __m512i {
         // SAFETY: AVX-512F available (trait contract).
         unsafe { _mm512_add_epi32(a, b) }
@@ -220,3 +231,5 @@ unsafe impl Vector for V {
         unsafe { _mm512_cvtps_epi32(self.0) }
     }
 }
+
+crate::simd::backend::entries!(V, 4, 1, ["avx512f"]);

@@ -1,0 +1,357 @@
+//! [`Backend`]: the handle for one instruction set, and the table of whole-row
+//! operations behind it.
+//!
+//! Each ISA module (`x86::avx512`, `x86::avx2`, `portable`, `scalar`) implements
+//! [`Vector`](super::vector::Vector) and invokes [`entries!`] once: that stamps one
+//! `#[target_feature]` entry function per operation of [`super::rows`], each the generic
+//! body compiled for that ISA. A `Backend` exists only for an ISA the CPU has, and every
+//! operation is one `match` on it — once per row or per call, never per primitive.
+//!
+//! Adding an operation: its generic body in `rows.rs` (or a kernel file), one line in
+//! `entries!`, one method here.
+
+use super::element::Element;
+use super::isa::Isa;
+use super::reduce::Argmax;
+use super::rng::LaneState;
+use super::rows::Pick;
+use super::source::{Input, Scale};
+
+/// Stamp the `#[target_feature]` entries of one ISA: `entries!(V, BV, G, [features])`
+/// inside the ISA's module, with `V` its [`Vector`](super::vector::Vector) type, `BV`
+/// vectors per 64-element block and `G` vectors per 16-lane noise step (checked at
+/// compile time).
+macro_rules! entries {
+    ($V:ident, $BV:literal, $G:literal, [$($feat:literal),*]) => {
+        const _: () = $crate::simd::vector::assert_shape(
+            <$V as $crate::simd::vector::Vector>::LANES, $G, $BV,
+        );
+
+        /// This ISA's entry functions: each is `unsafe` because it may use instructions
+        /// the CPU lacks (a [`Backend`](crate::simd::Backend) for the ISA proves it does
+        /// not) and trusts the slice lengths documented in `rows`.
+        #[allow(clippy::missing_safety_doc)]
+        pub(crate) mod entry {
+            use $crate::simd::element::Element;
+            use $crate::simd::reduce::Argmax;
+            use $crate::simd::rng::LaneState;
+            use $crate::simd::rows::{self, Pick};
+            use $crate::simd::source::{Input, Scale};
+
+            type V = super::$V;
+
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn greedy<I: Input, L: Element>(x: &[L]) -> Argmax {
+                // SAFETY: forwarded contract (ISA available, lengths as documented).
+                unsafe { rows::greedy::<V, I, L, $BV>(x) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn gumbel_max_noise<I: Input, L: Element>(
+                x: &[L], g: &[f32], scale: Scale,
+            ) -> Argmax {
+                // SAFETY: forwarded contract.
+                unsafe { rows::gumbel_max_noise::<V, I, L, $BV>(x, g, scale) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn gumbel_max_fused<I: Input, L: Element>(
+                x: &[L], st: &LaneState, scale: Scale,
+            ) -> Argmax {
+                // SAFETY: forwarded contract.
+                unsafe { rows::gumbel_max_fused::<V, I, L, $BV, $G>(x, st, scale) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn roulette<I: Input, L: Element>(x: &[L], u: f64, s: f32) -> Pick {
+                // SAFETY: forwarded contract.
+                unsafe { rows::roulette::<V, I, L, $BV>(x, u, s) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn max<I: Input, L: Element>(x: &[L]) -> (f32, bool) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::max::<V, I, L, $BV>(x) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn exp_weights<L: Element>(x: &[L], m: f32, s: f32, w: &mut [f32]) -> f64 {
+                // SAFETY: forwarded contract.
+                unsafe { rows::exp_weights::<V, L, $BV>(x, m, s, w) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn softmax_write(x: &[f32], g: Option<&[f32]>, m: f32, s: f32, y: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::softmax_write::<V, $BV>(x, g, m, s, y) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn log_softmax_write(x: &[f32], m: f32, y: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::log_softmax_write::<V, $BV>(x, m, y) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn dot(a: &[f32], b: &[f32]) -> f64 {
+                // SAFETY: forwarded contract.
+                unsafe { rows::dot::<V, $BV>(a, b) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn vjp(y: &[f32], gy: &[f32], d: f32, s: f32, out: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::vjp::<V>(y, gy, d, s, out) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn ln(x: &[f32], y: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::ln::<V>(x, y) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn exp(x: &[f32], y: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::exp::<V>(x, y) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn gumbel_map(bits: &[u32], out: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::gumbel_map::<V>(bits, out) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn fill_gumbel<const STREAM: bool>(st: &mut LaneState, out: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::fill_gumbel::<V, $G, STREAM>(st, out) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn fill_bits(st: &mut LaneState, out: &mut [u32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::fill_bits::<V, $G>(st, out) }
+            }
+        }
+    };
+}
+pub(crate) use entries;
+
+/// Call operation `$op` of `$b`'s ISA. The arguments must meet the operation's length
+/// contract (the methods below check it first).
+macro_rules! dispatch {
+    ($b:expr, $op:ident $(::<$($g:tt),+>)? ($($a:expr),*)) => {
+        match $b.isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                // SAFETY: a `Backend` exists only for an ISA the CPU has
+                // (`Backend::new`); lengths were checked by the calling method.
+                unsafe { super::x86::avx512::entry::$op $(::<$($g),+>)? ($($a),*) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => {
+                // SAFETY: as above.
+                unsafe { super::x86::avx2::entry::$op $(::<$($g),+>)? ($($a),*) }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            Isa::Avx512 | Isa::Avx2 => unreachable!("Backend::new refuses x86 ISAs elsewhere"),
+            Isa::Portable => {
+                // SAFETY: the portable path runs on every CPU; lengths checked.
+                unsafe { super::portable::entry::$op $(::<$($g),+>)? ($($a),*) }
+            }
+            Isa::Scalar => {
+                // SAFETY: the scalar path runs on every CPU; lengths checked.
+                unsafe { super::scalar::entry::$op $(::<$($g),+>)? ($($a),*) }
+            }
+        }
+    };
+}
+
+/// The kernels of one instruction set, as a value: what a [`Sampler`](crate::Sampler)
+/// and a [`NoiseRing`](crate::noise::NoiseRing) hold, so their results never depend on
+/// which thread (or which [`with_isa`](super::with_isa) scope) later uses them.
+///
+/// Obtained for a given ISA only if the CPU has it (memchr-style `Option`
+/// constructors), so holding one proves the instructions are there.
+///
+/// ```
+/// use gumbel::simd::{Backend, Isa};
+///
+/// assert_eq!(Backend::scalar().isa(), Isa::Scalar);
+/// for isa in Isa::ALL {
+///     assert_eq!(Backend::new(isa).is_some(), isa.is_available());
+/// }
+/// let b = Backend::active(); // honours GUMBEL_ISA and with_isa
+/// let mut sampler = gumbel::Sampler::new(1).backend(b);
+/// assert!(sampler.sample(&[0.0f32, 1.0]).unwrap() < 2);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Backend {
+    isa: Isa,
+}
+
+impl Backend {
+    /// The backend for `isa`, if this CPU can run it.
+    ///
+    /// ```
+    /// assert!(gumbel::simd::Backend::new(gumbel::simd::Isa::Portable).is_some());
+    /// ```
+    pub fn new(isa: Isa) -> Option<Backend> {
+        isa.is_available().then_some(Backend { isa })
+    }
+
+    /// The backend of [`Isa::active`]: `with_isa` on this thread, else `GUMBEL_ISA`,
+    /// else the best available.
+    ///
+    /// # Panics
+    /// If `GUMBEL_ISA` names an unknown ISA or one this CPU lacks.
+    ///
+    /// ```
+    /// use gumbel::simd::{with_isa, Backend, Isa};
+    /// assert_eq!(with_isa(Isa::Scalar, Backend::active).unwrap().isa(), Isa::Scalar);
+    /// ```
+    pub fn active() -> Backend {
+        Backend { isa: Isa::active() }
+    }
+
+    /// AVX-512F, if this CPU has it.
+    ///
+    /// ```
+    /// let b = gumbel::simd::Backend::avx512();
+    /// assert_eq!(b.is_some(), gumbel::simd::Isa::Avx512.is_available());
+    /// ```
+    pub fn avx512() -> Option<Backend> {
+        Backend::new(Isa::Avx512)
+    }
+
+    /// AVX2 + FMA + F16C, if this CPU has them.
+    ///
+    /// ```
+    /// let b = gumbel::simd::Backend::avx2();
+    /// assert_eq!(b.is_some(), gumbel::simd::Isa::Avx2.is_available());
+    /// ```
+    pub fn avx2() -> Option<Backend> {
+        Backend::new(Isa::Avx2)
+    }
+
+    /// The portable `wide` path (every CPU).
+    ///
+    /// ```
+    /// assert_eq!(gumbel::simd::Backend::portable().isa(), gumbel::simd::Isa::Portable);
+    /// ```
+    pub fn portable() -> Backend {
+        Backend { isa: Isa::Portable }
+    }
+
+    /// The scalar reference path (every CPU).
+    ///
+    /// ```
+    /// assert_eq!(gumbel::simd::Backend::scalar().isa(), gumbel::simd::Isa::Scalar);
+    /// ```
+    pub fn scalar() -> Backend {
+        Backend { isa: Isa::Scalar }
+    }
+
+    /// The instruction set.
+    ///
+    /// ```
+    /// let b = gumbel::simd::Backend::active();
+    /// assert!(b.isa().is_available());
+    /// ```
+    pub fn isa(self) -> Isa {
+        self.isa
+    }
+
+    /// Greedy argmax (temperature 0), flagging invalid entries.
+    pub(crate) fn greedy<I: Input, L: Element>(self, x: &[L]) -> Argmax {
+        dispatch!(self, greedy::<I, L>(x))
+    }
+
+    /// Argmax of the scores of `x` and noise `g` (`g.len() >= x.len()`).
+    pub(crate) fn gumbel_max_noise<I: Input, L: Element>(
+        self,
+        x: &[L],
+        g: &[f32],
+        scale: Scale,
+    ) -> Argmax {
+        assert!(g.len() >= x.len(), "noise shorter than the row");
+        dispatch!(self, gumbel_max_noise::<I, L>(x, g, scale))
+    }
+
+    /// Argmax of the scores of `x` and noise generated from `st`.
+    pub(crate) fn gumbel_max_fused<I: Input, L: Element>(
+        self,
+        x: &[L],
+        st: &LaneState,
+        scale: Scale,
+    ) -> Argmax {
+        dispatch!(self, gumbel_max_fused::<I, L>(x, st, scale))
+    }
+
+    /// Softmax + roulette draw for uniform `u` with inverse temperature `s`.
+    pub(crate) fn roulette<I: Input, L: Element>(self, x: &[L], u: f64, s: f32) -> Pick {
+        dispatch!(self, roulette::<I, L>(x, u, s))
+    }
+
+    /// Maximum and whether any entry is invalid.
+    pub(crate) fn max<I: Input, L: Element>(self, x: &[L]) -> (f32, bool) {
+        dispatch!(self, max::<I, L>(x))
+    }
+
+    /// `w = exp((x − m)·s)`, returning `Σ w` (f64).
+    pub(crate) fn exp_weights<L: Element>(self, x: &[L], m: f32, s: f32, w: &mut [f32]) -> f64 {
+        assert_eq!(x.len(), w.len());
+        dispatch!(self, exp_weights::<L>(x, m, s, w))
+    }
+
+    /// `y = softmax(((x [+ g]) − m)·s)` for the validated maximum `m`.
+    pub(crate) fn softmax_write(self, x: &[f32], g: Option<&[f32]>, m: f32, s: f32, y: &mut [f32]) {
+        assert_eq!(x.len(), y.len());
+        assert!(g.is_none_or(|g| g.len() == x.len()));
+        dispatch!(self, softmax_write(x, g, m, s, y))
+    }
+
+    /// `y = x − (m + ln Σ e^{x − m})` for the validated maximum `m`.
+    pub(crate) fn log_softmax_write(self, x: &[f32], m: f32, y: &mut [f32]) {
+        assert_eq!(x.len(), y.len());
+        dispatch!(self, log_softmax_write(x, m, y))
+    }
+
+    /// `⟨a, b⟩` in f64.
+    pub(crate) fn dot(self, a: &[f32], b: &[f32]) -> f64 {
+        assert_eq!(a.len(), b.len());
+        dispatch!(self, dot(a, b))
+    }
+
+    /// `out = y ⊙ (gy − d)·s`.
+    pub(crate) fn vjp(self, y: &[f32], gy: &[f32], d: f32, s: f32, out: &mut [f32]) {
+        assert!(y.len() == gy.len() && y.len() == out.len());
+        dispatch!(self, vjp(y, gy, d, s, out))
+    }
+
+    /// `y = ln x`.
+    pub(crate) fn ln(self, x: &[f32], y: &mut [f32]) {
+        assert_eq!(x.len(), y.len());
+        dispatch!(self, ln(x, y))
+    }
+
+    /// `y = exp x`.
+    pub(crate) fn exp(self, x: &[f32], y: &mut [f32]) {
+        assert_eq!(x.len(), y.len());
+        dispatch!(self, exp(x, y))
+    }
+
+    /// `out = G(bits)` element-wise.
+    pub(crate) fn gumbel_map(self, bits: &[u32], out: &mut [f32]) {
+        assert_eq!(bits.len(), out.len());
+        dispatch!(self, gumbel_map(bits, out))
+    }
+
+    /// The stream's next `out.len()` standard Gumbel values.
+    pub(crate) fn fill_gumbel(self, st: &mut LaneState, out: &mut [f32]) {
+        dispatch!(self, fill_gumbel::<false>(st, out))
+    }
+
+    /// [`fill_gumbel`](Self::fill_gumbel) with non-temporal stores where the ISA has
+    /// them (same values): only when `out` is 64-byte aligned and a multiple of 16
+    /// long, plain stores otherwise.
+    pub(crate) fn fill_gumbel_stream(self, st: &mut LaneState, out: &mut [f32]) {
+        if out.as_ptr().align_offset(64) == 0 && out.len().is_multiple_of(16) {
+            dispatch!(self, fill_gumbel::<true>(st, out))
+        } else {
+            self.fill_gumbel(st, out)
+        }
+    }
+
+    /// The stream's next `out.len()` raw outputs.
+    pub(crate) fn fill_bits(self, st: &mut LaneState, out: &mut [u32]) {
+        dispatch!(self, fill_bits(st, out))
+    }
+}

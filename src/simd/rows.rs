@@ -1,0 +1,268 @@
+//! The whole-row algorithms, written once over [`Vector`], the input kind ([`Input`])
+//! and the element type ([`Element`]). Each is compiled once per ISA behind one
+//! `#[target_feature]` entry (see [`super::backend`]), so a row costs one dispatch.
+//!
+//! Contract of every function here: `V`'s ISA is available, `BV * V::LANES == 64`,
+//! `G * V::LANES == 16` (checked at compile time by each ISA module), and the slice
+//! lengths are as documented (the safe [`Backend`](super::Backend) methods check them).
+
+use super::element::Element;
+use super::fill::{self, EmitBits, EmitGumbel};
+use super::map::{self, ExpOp, LnOp, ScaleOp, ShiftOp, VjpOp};
+use super::reduce::{self, Argmax};
+use super::rng::LaneState;
+use super::source::{Fused, Input, Logits, Scale, Src, WithNoise};
+use super::vector::Vector;
+
+/// What a roulette draw found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pick {
+    /// The drawn index.
+    Index(usize),
+    /// Some entry is invalid (the caller locates it).
+    Invalid,
+    /// Every entry is masked.
+    AllMasked,
+}
+
+/// Greedy argmax of the values (temperature 0), flagging invalid entries.
+///
+/// # Safety
+/// See the module docs.
+#[inline(always)]
+pub(crate) unsafe fn greedy<V: Vector, I: Input, L: Element, const BV: usize>(x: &[L]) -> Argmax {
+    // SAFETY: module contract; the source reads `x.len()` elements.
+    unsafe { reduce::argmax::<V, _, BV>(x.len(), Src::<I, L>::new(x.as_ptr())) }
+}
+
+/// Ring-fed Gumbel-max: argmax of the scores of `x` and the noise `g`.
+///
+/// # Safety
+/// See the module docs; `g.len() >= x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn gumbel_max_noise<V: Vector, I: Input, L: Element, const BV: usize>(
+    x: &[L],
+    g: &[f32],
+    scale: Scale,
+) -> Argmax {
+    let src = WithNoise {
+        x: Src::<I, L>::new(x.as_ptr()),
+        g: g.as_ptr(),
+        scale,
+    };
+    // SAFETY: module contract; both pointers are valid for `x.len()` elements.
+    unsafe { reduce::argmax::<V, _, BV>(x.len(), src) }
+}
+
+/// Fused Gumbel-max: argmax of the scores of `x` and noise generated in registers from
+/// `st` (the `fill_gumbel` values of that state, position for position).
+///
+/// # Safety
+/// See the module docs.
+#[inline(always)]
+pub(crate) unsafe fn gumbel_max_fused<
+    V: Vector,
+    I: Input,
+    L: Element,
+    const BV: usize,
+    const G: usize,
+>(
+    x: &[L],
+    st: &LaneState,
+    scale: Scale,
+) -> Argmax {
+    // SAFETY: module contract; the source reads `x.len()` elements.
+    unsafe {
+        let src = Fused::<V, _, G>::new(Src::<I, L>::new(x.as_ptr()), st, scale);
+        reduce::argmax::<V, _, BV>(x.len(), src)
+    }
+}
+
+/// Softmax + roulette: max (validating), `Σ exp((x − m)·s)` in f64, and the scan for
+/// `u·Σ` that replays the same block sums.
+///
+/// # Safety
+/// See the module docs.
+#[inline(always)]
+pub(crate) unsafe fn roulette<V: Vector, I: Input, L: Element, const BV: usize>(
+    x: &[L],
+    u: f64,
+    s: f32,
+) -> Pick {
+    let (n, p) = (x.len(), x.as_ptr());
+    // SAFETY: module contract; every source reads `n` elements.
+    unsafe {
+        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::new(p));
+        if bad {
+            return Pick::Invalid;
+        }
+        if m == f32::NEG_INFINITY {
+            return Pick::AllMasked;
+        }
+        let total = reduce::exp_sum::<V, _, BV>(n, Src::<I, L>::new(p), m, s);
+        let i = reduce::roulette_scan::<V, _, BV>(n, Src::<I, L>::new(p), m, s, u * total);
+        debug_assert!(i < n);
+        Pick::Index(i)
+    }
+}
+
+/// Maximum of the values and whether any is invalid.
+///
+/// # Safety
+/// See the module docs.
+#[inline(always)]
+pub(crate) unsafe fn max<V: Vector, I: Input, L: Element, const BV: usize>(x: &[L]) -> (f32, bool) {
+    // SAFETY: module contract.
+    unsafe { reduce::max::<V, _, BV>(x.len(), Src::<I, L>::new(x.as_ptr())) }
+}
+
+/// `w_i = exp((x_i − m)·s)` (the unnormalised softmax weights of logits); returns
+/// `Σ w_i` in f64.
+///
+/// # Safety
+/// See the module docs; `w.len() == x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn exp_weights<V: Vector, L: Element, const BV: usize>(
+    x: &[L],
+    m: f32,
+    s: f32,
+    w: &mut [f32],
+) -> f64 {
+    let src = Src::<Logits, L>::new(x.as_ptr());
+    // SAFETY: module contract; `w` holds `x.len()` values.
+    unsafe { map::exp_store::<V, _, BV>(x.len(), src, m, s, w.as_mut_ptr()) }
+}
+
+/// `y = softmax(((x [+ g]) − m)·s)` given the (validated) maximum `m` of `x [+ g]`:
+/// exps with their f64 sum, then one scale by the reciprocal sum.
+///
+/// # Safety
+/// See the module docs; `y.len() == x.len()`, and `g` (if any) as long as `x`.
+#[inline(always)]
+pub(crate) unsafe fn softmax_write<V: Vector, const BV: usize>(
+    x: &[f32],
+    g: Option<&[f32]>,
+    m: f32,
+    s: f32,
+    y: &mut [f32],
+) {
+    let (n, p, out) = (x.len(), x.as_ptr(), y.as_mut_ptr());
+    // SAFETY: module contract; every pointer is valid for `n` elements.
+    unsafe {
+        let x = Src::<Logits, f32>::new(p);
+        let total = match g {
+            None => map::exp_store::<V, _, BV>(n, x, m, s, out),
+            Some(g) => {
+                let scale = Scale::ONE;
+                let src = WithNoise {
+                    x,
+                    g: g.as_ptr(),
+                    scale,
+                };
+                map::exp_store::<V, _, BV>(n, src, m, s, out)
+            }
+        };
+        // total >= 1: the maximum contributes exp(0) = 1
+        map::zip::<V, ScaleOp>(n, out, out, (1.0 / total) as f32, 0.0, out);
+    }
+}
+
+/// `y = x − (m + ln Σ exp(x − m))` given the (validated) maximum `m`; the constant is
+/// formed in f64 and rounded once.
+///
+/// # Safety
+/// See the module docs; `y.len() == x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn log_softmax_write<V: Vector, const BV: usize>(
+    x: &[f32],
+    m: f32,
+    y: &mut [f32],
+) {
+    let (n, p) = (x.len(), x.as_ptr());
+    // SAFETY: module contract.
+    unsafe {
+        let total = reduce::exp_sum::<V, _, BV>(n, Src::<Logits, f32>::new(p), m, 1.0);
+        let c = (m as f64 + total.ln()) as f32;
+        map::zip::<V, ShiftOp>(n, p, p, c, 0.0, y.as_mut_ptr());
+    }
+}
+
+/// `⟨a, b⟩` in f64.
+///
+/// # Safety
+/// See the module docs; `b.len() == a.len()`.
+#[inline(always)]
+pub(crate) unsafe fn dot<V: Vector, const BV: usize>(a: &[f32], b: &[f32]) -> f64 {
+    // SAFETY: module contract.
+    unsafe { reduce::dot::<V, BV>(a.len(), a.as_ptr(), b.as_ptr()) }
+}
+
+/// Softmax backward: `out = y ⊙ (gy − d)·s`.
+///
+/// # Safety
+/// See the module docs; `gy` and `out` as long as `y`.
+#[inline(always)]
+pub(crate) unsafe fn vjp<V: Vector>(y: &[f32], gy: &[f32], d: f32, s: f32, out: &mut [f32]) {
+    // SAFETY: module contract.
+    unsafe { map::zip::<V, VjpOp>(y.len(), y.as_ptr(), gy.as_ptr(), d, s, out.as_mut_ptr()) }
+}
+
+/// `y = ln x` element-wise.
+///
+/// # Safety
+/// See the module docs; `y.len() == x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn ln<V: Vector>(x: &[f32], y: &mut [f32]) {
+    // SAFETY: module contract.
+    unsafe { map::map::<V, LnOp>(x, y) }
+}
+
+/// `y = exp x` element-wise.
+///
+/// # Safety
+/// See the module docs; `y.len() == x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn exp<V: Vector>(x: &[f32], y: &mut [f32]) {
+    // SAFETY: module contract.
+    unsafe { map::map::<V, ExpOp>(x, y) }
+}
+
+/// Bits → standard Gumbel element-wise.
+///
+/// # Safety
+/// See the module docs; `out.len() == bits.len()`.
+#[inline(always)]
+pub(crate) unsafe fn gumbel_map<V: Vector>(bits: &[u32], out: &mut [f32]) {
+    // SAFETY: module contract.
+    unsafe { map::gumbel_map::<V>(bits, out) }
+}
+
+/// The stream's next `out.len()` standard Gumbel values; with `STREAM`, written with
+/// non-temporal stores and fenced.
+///
+/// # Safety
+/// See the module docs; with `STREAM`, `out` is 64-byte aligned and a multiple of 16
+/// long.
+#[inline(always)]
+pub(crate) unsafe fn fill_gumbel<V: Vector, const G: usize, const STREAM: bool>(
+    st: &mut LaneState,
+    out: &mut [f32],
+) {
+    // SAFETY: module contract.
+    unsafe {
+        fill::fill::<V, f32, EmitGumbel<STREAM>, G>(st, out);
+        if STREAM {
+            V::stream_fence();
+        }
+    }
+}
+
+/// The stream's next `out.len()` raw 32-bit outputs.
+///
+/// # Safety
+/// See the module docs.
+#[inline(always)]
+pub(crate) unsafe fn fill_bits<V: Vector, const G: usize>(st: &mut LaneState, out: &mut [u32]) {
+    // SAFETY: module contract.
+    unsafe { fill::fill::<V, u32, EmitBits, G>(st, out) }
+}

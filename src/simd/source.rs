@@ -1,0 +1,262 @@
+//! Value sources: what the reductions read, a vector at a time — a row of logits or
+//! probabilities of any [`Element`] type, optionally combined with noise from a slice or
+//! from the generator in registers into the score that is argmaxed.
+//!
+//! Tails are loaded into padded stack buffers (`-inf` for logits, `0` for
+//! probabilities), so every element goes through the same vector code.
+
+use core::marker::PhantomData;
+
+use super::element::{self, Element};
+use super::math;
+use super::rng::{LaneState, Lanes};
+use super::vector::Vector;
+
+/// A row of values read a vector at a time.
+pub(crate) trait Values<V: Vector> {
+    /// Values at `[i, i + LANES)` and the lanes whose input is invalid.
+    ///
+    /// # Safety
+    /// `V`'s ISA is available; `i + LANES <= n` (the row length).
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask);
+    /// Values at `[i, n)`, padded with `-inf` (valid) up to `LANES`.
+    ///
+    /// # Safety
+    /// `V`'s ISA is available; `i < n < i + LANES`.
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask);
+}
+
+/// What a row's numbers mean, as a type: [`Logits`] or [`Probs`]. The kernels are
+/// compiled once per input kind, so no entry function matches on it at run time.
+pub(crate) trait Input: Copy + Send + Sync + 'static {
+    /// The kind, for the layers above (error messages, scalar fallbacks).
+    const KIND: InputKind;
+    /// What a tail is padded with: a masked value.
+    const PAD: f32;
+    /// The value the kernels score (logit, or `ln α`) and the lanes that are invalid.
+    ///
+    /// # Safety
+    /// `V`'s ISA is available.
+    unsafe fn convert<V: Vector>(x: V) -> (V, V::Mask);
+}
+
+/// The input kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InputKind {
+    /// Logits: `-inf` masks, NaN and `+inf` are invalid.
+    Logits,
+    /// Unnormalised probabilities `α`, read as `ln α`: zero masks; negative, NaN and
+    /// `+inf` are invalid.
+    Probs,
+}
+
+/// Logits: `-inf` masks, NaN and `+inf` are invalid.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Logits;
+
+impl Input for Logits {
+    const KIND: InputKind = InputKind::Logits;
+    const PAD: f32 = f32::NEG_INFINITY;
+    #[inline(always)]
+    unsafe fn convert<V: Vector>(x: V) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available).
+        unsafe { (x, x.not_lt(V::splat(f32::INFINITY))) }
+    }
+}
+
+/// Probabilities (unnormalised weights) `α`, read as `ln α`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Probs;
+
+impl Input for Probs {
+    const KIND: InputKind = InputKind::Probs;
+    const PAD: f32 = 0.0;
+    #[inline(always)]
+    unsafe fn convert<V: Vector>(a: V) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available).
+        unsafe {
+            let bad = V::mask_or(a.lt(V::splat(0.0)), a.not_lt(V::splat(f32::INFINITY)));
+            (math::ln::<V, true>(a), bad)
+        }
+    }
+}
+
+/// A row of `L` elements read as input kind `I`.
+pub(crate) struct Src<I, L> {
+    p: *const L,
+    _input: PhantomData<I>,
+}
+
+impl<I: Input, L: Element> Src<I, L> {
+    /// The row starting at `p` (valid for the row length the kernel is given).
+    #[inline(always)]
+    pub(crate) fn new(p: *const L) -> Self {
+        Src {
+            p,
+            _input: PhantomData,
+        }
+    }
+}
+
+impl<V: Vector, I: Input, L: Element> Values<V> for Src<I, L> {
+    #[inline(always)]
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i + LANES <= n`).
+        unsafe { I::convert(element::load::<V, L>(self.p.add(i))) }
+    }
+    #[inline(always)]
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
+        unsafe { I::convert(element::load_partial::<V, L>(self.p, i, n, I::PAD)) }
+    }
+}
+
+/// How a scale `s` combines values `x` and noise `g` into the score that is argmaxed:
+/// `fma(g, s, x)` if `scale_noise`, else `fma(x, s, g)`. The sampling layer chooses it
+/// from the temperature.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scale {
+    pub s: f32,
+    pub scale_noise: bool,
+}
+
+impl Scale {
+    /// The plain score `x + g` (exactly, on every ISA).
+    pub(crate) const ONE: Scale = Scale {
+        s: 1.0,
+        scale_noise: true,
+    };
+
+    #[inline(always)]
+    unsafe fn apply<V: Vector>(self, x: V, g: V) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe {
+            if self.scale_noise {
+                g.mul_add(V::splat(self.s), x)
+            } else {
+                x.mul_add(V::splat(self.s), g)
+            }
+        }
+    }
+}
+
+/// Scores `x·s + g` (or `x + s·g`) with noise read from a slice.
+pub(crate) struct WithNoise<X> {
+    pub x: X,
+    pub g: *const f32,
+    pub scale: Scale,
+}
+
+impl<V: Vector, X: Values<V>> Values<V> for WithNoise<X> {
+    #[inline(always)]
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i + LANES <= n`, noise has n values).
+        unsafe {
+            let (x, bad) = self.x.full(i);
+            let g = V::load(self.g.add(i));
+            let v = self.scale.apply(x, g);
+            let bad = V::mask_or(
+                bad,
+                V::mask_or(
+                    v.not_lt(V::splat(f32::INFINITY)),
+                    g.not_gt(V::splat(f32::NEG_INFINITY)),
+                ),
+            );
+            (v, bad)
+        }
+    }
+    #[inline(always)]
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
+        unsafe {
+            let (x, bad) = self.x.partial(i, n);
+            let g: V = element::load_partial::<V, f32>(self.g, i, n, 0.0);
+            let v = self.scale.apply(x, g);
+            let bad = V::mask_or(
+                bad,
+                V::mask_or(
+                    v.not_lt(V::splat(f32::INFINITY)),
+                    g.not_gt(V::splat(f32::NEG_INFINITY)),
+                ),
+            );
+            (v, bad)
+        }
+    }
+}
+
+/// Scores with Gumbel noise generated in registers from a lane state (nothing stored).
+///
+/// Software-pipelined like `fill`: `pending` holds the exponentials `E = −ln U` of
+/// the next 16-lane step, so each step's `−ln E` runs beside the next step's `E`.
+/// The noise is that of `fill_gumbel` from the same state, position for position.
+pub(crate) struct Fused<V: Vector, X, const G: usize> {
+    x: X,
+    lanes: Lanes<V, G>,
+    pending: [V; G],
+    buf: [V; G],
+    next: usize,
+    scale: Scale,
+}
+
+impl<V: Vector, X: Values<V>, const G: usize> Fused<V, X, G> {
+    /// # Safety
+    /// `V`'s ISA is available; `G * V::LANES == 16`.
+    #[inline(always)]
+    pub(crate) unsafe fn new(x: X, st: &LaneState, scale: Scale) -> Self {
+        // SAFETY: caller contract.
+        unsafe {
+            let mut lanes = Lanes::<V, G>::load(st);
+            let bits = lanes.next();
+            let mut pending = [V::splat(0.0); G];
+            for (e, b) in pending.iter_mut().zip(bits) {
+                *e = math::exponential_from_bits::<V>(b);
+            }
+            Fused {
+                x,
+                lanes,
+                pending,
+                buf: [V::splat(0.0); G],
+                next: 0,
+                scale,
+            }
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn noise(&mut self) -> V {
+        // SAFETY: caller contract (ISA available).
+        unsafe {
+            if self.next == 0 {
+                let bits = self.lanes.next();
+                for ((b, e), bits) in self.buf.iter_mut().zip(self.pending.iter_mut()).zip(bits) {
+                    *b = math::gumbel_from_exponential::<V>(*e);
+                    *e = math::exponential_from_bits::<V>(bits);
+                }
+            }
+            let v = self.buf[self.next];
+            self.next = if self.next + 1 == G { 0 } else { self.next + 1 };
+            v
+        }
+    }
+}
+
+impl<V: Vector, X: Values<V>, const G: usize> Values<V> for Fused<V, X, G> {
+    #[inline(always)]
+    unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i + LANES <= n`).
+        unsafe {
+            let (x, bad) = self.x.full(i);
+            let g = self.noise();
+            (self.scale.apply(x, g), bad)
+        }
+    }
+    #[inline(always)]
+    unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
+        unsafe {
+            let (x, bad) = self.x.partial(i, n);
+            let g = self.noise();
+            (self.scale.apply(x, g), bad)
+        }
+    }
+}
