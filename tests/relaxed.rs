@@ -12,97 +12,11 @@
 //! 6. the hard sample is `softmax(x)`-distributed whatever τ (chi-square);
 //! 7. bad input: typed errors, outputs untouched.
 //!
-//! # The forward error bound (tests 1, 2, 4)
-//!
-//! `u = 2⁻²⁴` (f32 unit roundoff). What the implementation computes, per row
-//! (`src/sample/relaxed.rs`, `src/simd/kernels.rs`):
-//!
-//! ```text
-//! v_i = fl(x_i + g_i)                                   (fma(g, 1, x): one rounding)
-//! m   = v_k,  k = first argmax v                        (exact)
-//! s   = fl(1/τ)                                         (one rounding: δ3)
-//! w_i = fl(fl(v_i − m)·s)                               (δ2_i, δ4_i)
-//! e_i = exp_f32(w_i) = e^{w_i}(1 + η_i)                 (≤ 2 ulp ⇒ |η_i| ≤ 4u)
-//! S   = Σ_blocks f64(tree_sum_f32(e))                   (≤ L = 6 f32 roundings per term:
-//!                                                        scalar BV = 64 → 6 tree levels,
-//!                                                        avx2/portable 3, avx512 2; the
-//!                                                        f64 parts are ~2⁻⁵³, negligible)
-//! c   = fl32(1/S)                                       (δ5: u, plus 2⁻⁵³)
-//! y_i = fl(e_i·c)                                       (δ6)
-//! ```
-//!
-//! Reference: `a_i = x_i + g_i`, `z_i = a_i/τ`, `t_i = z_i − z_k` (all f64 from the f32
-//! inputs), `y_ref = softmax(z) = softmax(t)`.
-//!
-//! Write `ε_i = v_i − a_i` (`|ε_i| ≤ u|a_i|`), `1 + θ_i = (1+δ2_i)(1+δ3)(1+δ4_i)`
-//! (`|θ_i| ≤ γ3 = 3u/(1−3u)`). Exactly,
-//! `w_i = (t_i + (ε_i − ε_k)/τ)(1 + θ_i)`, so with the row-wide constant `κ = −ε_k/τ`
-//! (a common shift cancels in the softmax)
-//!
-//! ```text
-//! |w_i − t_i − κ| ≤ γ3|t_i| + u(1+γ3)|z_i| + γ3 u|z_k|  =: W_i
-//! e_i = e^{κ} e^{t_i} e^{ψ_i},   |ψ_i| ≤ P_i := W_i + 4u/(1−4u)
-//! ```
-//!
-//! and then, with `y_ref` weights,
-//!
-//! ```text
-//! ln y_i − ln y_ref_i = ψ_i + ln(1+δ5) + ln(1+δ6) − ln Σ_j y_ref_j e^{ψ_j}(1+σ_j),  |σ_j| ≤ γ_L
-//! ⇒  −P_i − 2u' − N⁺ ≤ ln y_i − ln y_ref_i ≤ P_i + 2u' − N⁻
-//!    N⁺ = ln((1+u)^L Σ_j y_ref_j e^{P_j}),  N⁻ = ln((1−u)^L Σ_j y_ref_j e^{−P_j})
-//! ```
-//!
-//! This (computed per row in log space, so it stays meaningful where `y_ref`
-//! underflows or the bound is vacuous) is what [`RefBounds`] asserts, with a relative
-//! slack of 1.001 (for γ_k vs k·u and the f64 reference's own ~2⁻⁵²|z| error) and an
-//! absolute `TINY = 4·2⁻¹⁴⁹` (subnormal `e_i`: exp is then 2 ulp *absolute*, 2⁻¹⁴⁸,
-//! and `e_i·c` may round to a subnormal, 2⁻¹⁵⁰; arguments below −104 where exp's bound
-//! is not claimed have `e^w < 2⁻¹⁴⁹`).
-//!
-//! First order it reads `|Λ_i| ≤ u(|z_i| + Σy|z| + 3|t_i| + 3Σy|t| + 10 + L)`, and since
-//! `|t_i| ≤ |z_i| + |z_k|`, `|z_k| ≤ Σ_j y_j|z_j| + ln n` and `Σ_j y_j|t_j| ≤ H(y) ≤ ln n`
-//! (for `z_k ≥ 0`: `z_k = E_y z + E_y(−t) ≤ Σy|z| + ln n`; for `z_k < 0` every
-//! `|z_j| ≥ |z_k|`), the brief's form follows:
-//!
-//! ```text
-//! |y_i − y_ref_i| ≤ y_ref_i·expm1(u·(c·(|z_i| + Σ_j y_ref_j|z_j|) + c2)),
-//! c = 4,   c2 = 10 + L + 6 ln n   (= 16 + 6 ln n; 16 for n = 1, 91 for n = 262144)
-//! ```
-//!
-//! asserted (×1.05) on rows where every `P_j ≤ 0.02`, where the linearisation
-//! `ln Σ y e^{P} ≤ E[P](1 + max P·e^{max P}/2)` costs < 1.1 %. The printed "brief
-//! ratio" is `max |y − y_ref| / (u·y_ref·(|z_i| + Σ y_ref|z|) + u·y_ref)` over entries
-//! with `y_ref ≥ 1e-30` (below that the absolute subnormal rounding dominates).
-//!
-//! A second reference, softmax of the *rounded* scores `v/τ` (`t'_i = (v_i − m)/τ`),
-//! removes the conditioning of `x + g` itself (for `x = 1e30` the noise is lost in f32,
-//! so the first bound is vacuous there): `P'_i = γ3|t'_i| + 4u'`; it stays tight even
-//! for logits of ±1e30.
-//!
-//! Softmax (`g = 0`, `τ = 1`): `v_i = x_i` and `s = 1` exactly, so `P_i = u|x_i − m| + 4u'`
-//! (first order: `|Λ_i| ≤ u(|x_i − m| + Σ y|x − m|) + (10 + L)u`).
-//!
-//! log_softmax computes `fl(x_i − fl32(m + ln S))` (`m + ln S` in f64): with
-//! `D = max(N⁺, −N⁻) + u(|m| + LSE)` (LSE = ln Σ e^{x_j − m}),
-//! `|y_i − ly_i| ≤ D + u(|ly_i| + D)`; first order
-//! `u(|x_i − m| + |m| + Σy|x − m| + 2·LSE + 4 + L)`: the absolute error grows with
-//! `|m|` because the constant `m + ln S` is rounded to f32 before the subtraction.
-//!
-//! # The backward bound
-//!
-//! `d = Σ_blocks f64(tree_sum_f32(fl(y_j·gy_j)))` (≤ L + 1 roundings per product),
-//! `d32 = fl32(d)`, `grad_i = fl(fl(y_i·fl(gy_i − d32))·s)`, `s = fl(1/τ)`:
-//!
-//! ```text
-//! |grad_i − y_i(gy_i − dot)/τ| ≤ (y_i/τ)·u·(4|gy_i| + 5|dot| + (L+1)·Σ_j|y_j gy_j|)
-//!                                + TINY·(1 + 1/τ) + (y_i/τ)·n·2⁻¹⁴⁹
-//! ```
-//!
-//! (dot and the reference in f64 from the same f32 `y`, `gy`; the last two terms cover
-//! subnormal products.) Against finite differences, the f32 forward error dominates:
-//! with `ŷ_i` the forward bound above, the tolerance is
-//! `(ŷ_i(|gy_i| + |dot|) + (y_i + ŷ_i)·Σ_j ŷ_j|gy_j|)/τ` + the backward bound + the FD
-//! error (estimated from steps h and h/2, plus 1e-7·max|gy|/τ for f64 rounding).
+//! The bounds that tests 1–4 assert, and their proofs, are in `docs/math.md`, section
+//! 4.4 ("Error bounds of the f32 kernels"): `RefBounds` is the forward bound in log
+//! space, `c2_fwd` / `C_FWD` its linearised ("brief") form, `backward_reference` the
+//! backward bound, and `backward_matches_finite_differences_of_the_f64_forward` the
+//! finite-difference tolerance.
 
 mod common;
 
@@ -121,7 +35,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
 // ---------------------------------------------------------------------------------
-// constants of the error analysis (see the module docs)
+// constants of the error analysis (docs/math.md, section 4.4)
 // ---------------------------------------------------------------------------------
 
 /// f32 unit roundoff, 2⁻²⁴.
@@ -279,7 +193,7 @@ fn ln_softmax_f64(z: &[f64]) -> Vec<f64> {
 }
 
 /// Per-entry acceptance interval `[lo_i, hi_i]` for a computed `y_i`, from the
-/// log-space bound of the module docs (masked entries: `[0, 0]`).
+/// log-space bound of `docs/math.md` §4.4 (masked entries: `[0, 0]`).
 struct RefBounds {
     y_ref: Vec<f64>,
     lo: Vec<f64>,
@@ -820,7 +734,7 @@ fn softmax_and_log_softmax_match_f64() {
                     .filter(|(y, _)| **y > 0.0)
                     .map(|(y, t)| y * t.abs())
                     .sum();
-                // log_softmax: |err_i| ≤ D + u(|ly_i| + D) (module docs)
+                // log_softmax: |err_i| ≤ D + u(|ly_i| + D) (docs/math.md §4.4)
                 let lse = t.iter().map(|&ti| ti.exp()).sum::<f64>().ln();
                 let d = bounds.n_plus.max(-bounds.n_minus) + U * (1.0 + U) * (m as f64 + lse).abs();
                 for (ii, &isa) in isas.iter().enumerate() {
