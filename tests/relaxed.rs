@@ -20,6 +20,7 @@
 
 mod common;
 
+use common::rng::{Draws, SplitMix64, splitmix};
 use common::stats::{chi2_critical, chi2_sf, ln_gamma};
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -72,30 +73,10 @@ fn on<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
 // data
 // ---------------------------------------------------------------------------------
 
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5851_f42d_4c95_7f2d)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1).
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-    }
-    fn normal(&mut self) -> f64 {
-        let (a, b) = (self.uniform(), self.uniform());
-        (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
+/// This file's input stream for `seed`: SplitMix64 from the state
+/// `seed ^ 0x5851_f42d_4c95_7f2d` (the salt keeps every input what it always was).
+fn rng(seed: u64) -> SplitMix64 {
+    splitmix(seed ^ 0x5851_f42d_4c95_7f2d)
 }
 
 /// Standard Gumbel noise, always made on the scalar path (the paths may differ in the
@@ -126,7 +107,7 @@ const KINDS: [Kind; 4] = [
 ];
 
 fn logits(kind: Kind, n: usize, seed: u64) -> Vec<f32> {
-    let mut r = Rng::new(seed);
+    let mut r = rng(seed);
     let big_below = f32::from_bits(1e30f32.to_bits() - 1);
     let mut x: Vec<f32> = (0..n)
         .map(|_| {
@@ -811,7 +792,7 @@ fn backward_matches_the_analytic_formula() {
             let seed = 3000 + li as u64 + 10 * kind as u64;
             let x = logits(kind, n, seed);
             let g = noise(seed, 3, n);
-            let mut r = Rng::new(seed);
+            let mut r = rng(seed);
             for &tau in &TAUS {
                 for gscale in [1.0f64, 1e3] {
                     let gy: Vec<f32> = (0..n).map(|_| (gscale * r.normal()) as f32).collect();
@@ -895,7 +876,7 @@ fn backward_matches_finite_differences_of_the_f64_forward() {
     for &n in &[2usize, 17, 300] {
         for &tau in &[0.1f32, 0.5, 1.0, 2.0, 10.0] {
             let seed = 9000 + n as u64;
-            let mut r = Rng::new(seed);
+            let mut r = rng(seed);
             let mut x: Vec<f32> = (0..n).map(|_| r.normal() as f32).collect();
             if n > 2 {
                 x[n / 3] = NEG_INF;
@@ -984,7 +965,7 @@ fn batched_backward_equals_row_wise_bit_for_bit() {
     // (rows, cols): small, single-row, the parallel path (≥ 32768 elements)
     for (rows, cols) in [(1usize, 17usize), (3, 1), (5, 1000), (40, 1000), (64, 33)] {
         let n = rows * cols;
-        let mut r = Rng::new(rows as u64 * 31 + cols as u64);
+        let mut r = rng(rows as u64 * 31 + cols as u64);
         let x = logits(Kind::Masked, n, 77 + n as u64);
         let g = noise(8, rows as u64, n);
         let gy: Vec<f32> = (0..n).map(|_| r.normal() as f32).collect();
@@ -1118,7 +1099,7 @@ fn batch_strategy() -> impl Strategy<Value = (usize, Vec<f32>, f32, u64)> {
 fn check_row_property(x: &[f32], tau: f32, seed: u64) {
     let n = x.len();
     let g = noise(seed, 1, n);
-    let mut r = Rng::new(seed);
+    let mut r = rng(seed);
     let gy: Vec<f32> = (0..n).map(|_| (20.0 * r.uniform() - 10.0) as f32).collect();
     let case = ForwardCase::new(x, &g, tau);
     let mut scalar: Option<(usize, Vec<f32>)> = None;
@@ -1154,7 +1135,7 @@ fn check_row_property(x: &[f32], tau: f32, seed: u64) {
 
 fn check_batch_property(cols: usize, x: &[f32], tau: f32, seed: u64) {
     let rows = x.len() / cols;
-    let mut r = Rng::new(seed);
+    let mut r = rng(seed);
     let gy: Vec<f32> = (0..x.len())
         .map(|_| (20.0 * r.uniform() - 10.0) as f32)
         .collect();
@@ -1737,7 +1718,7 @@ fn batched_bad_input_is_a_typed_error_and_writes_nothing() {
         }
 
         // batched backward: a later row is bad
-        let mut r = Rng::new(5);
+        let mut r = rng(5);
         let y: Vec<f32> = (0..n).map(|_| r.uniform() as f32 / cols as f32).collect();
         let gy: Vec<f32> = (0..n).map(|_| r.normal() as f32).collect();
         let mut out = vec![SENTINEL; n];

@@ -11,6 +11,8 @@
 
 mod common;
 
+use common::rng::{Draws, splitmix};
+
 use gumbel::noise::fill_gumbel;
 use gumbel::simd::{self, Isa, with_isa};
 use gumbel::{
@@ -31,22 +33,10 @@ const SENTINEL: u32 = 0xDEAD_BEEF;
 // helpers
 // ---------------------------------------------------------------------------------
 
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Uniform in the open interval (0, 1).
-fn uniform(state: &mut u64) -> f64 {
-    ((splitmix(state) >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-}
-
+/// The uniform `softmax_roulette` gets for row `row` of a property case: the first draw
+/// of a SplitMix64 stream keyed by `(seed, row)`.
 fn row_uniform(seed: u64, row: usize) -> f64 {
-    let mut s = seed ^ (row as u64).wrapping_mul(0xd6e8_feb8_6659_fd93);
-    uniform(&mut s)
+    splitmix(seed ^ (row as u64).wrapping_mul(0xd6e8_feb8_6659_fd93)).uniform()
 }
 
 /// Lowest index of the maximum; `None` when every entry is `-inf`.
@@ -172,14 +162,14 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 
 /// Deterministic logits in [-8, 8] with ~5% masked, at least one unmasked per row.
 fn batch_logits(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
-    let mut st = seed;
+    let mut st = splitmix(seed);
     let mut x: Vec<f32> = (0..rows * cols)
         .map(|_| {
-            let u = uniform(&mut st);
+            let u = st.uniform();
             if u < 0.05 {
                 NEG_INF
             } else {
-                (uniform(&mut st) * 16.0 - 8.0) as f32
+                (st.uniform() * 16.0 - 8.0) as f32
             }
         })
         .collect();

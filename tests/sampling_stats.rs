@@ -37,6 +37,7 @@
 
 mod common;
 
+use common::rng::Draws;
 use common::stats::{Binomial, chi2_critical, chi2_critical_wilson_hilferty};
 
 use std::time::Instant;
@@ -271,11 +272,6 @@ fn uniform_row(seed: u64, n: usize, lo: f64, hi: f64) -> Vec<f32> {
         .collect()
 }
 
-/// A uniform strictly inside (0, 1) with 53-bit resolution.
-fn open_uniform(g: &mut Xoshiro256PlusPlus) -> f64 {
-    ((g.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-}
-
 fn logits_2() -> Vec<f32> {
     vec![0.3, -0.4]
 }
@@ -376,7 +372,7 @@ fn free_roulette_counts(row: &[f32], t: f32, seed: u64, probs: bool) -> Vec<u64>
     let mut g = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut counts = vec![0u64; row.len()];
     for _ in 0..N {
-        let u = open_uniform(&mut g);
+        let u = g.uniform();
         let i = if probs {
             gumbel::softmax_roulette_probs(row, u, t)
         } else {

@@ -1,12 +1,14 @@
 //! Helpers shared by the integration tests, each defined once.
 //!
 //! * this module: the ISA paths to test, ulp distances;
+//! * [`rng`]: the SplitMix64 input generators and the draws taken from them;
 //! * [`stats`]: special functions, chi-square, binomial and Kolmogorov–Smirnov.
 //!
 //! Every test file declares `mod common;` but none uses every helper, hence the
 //! `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod rng;
 pub mod stats;
 
 use gumbel::simd::Isa;
