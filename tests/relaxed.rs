@@ -22,6 +22,7 @@ mod common;
 
 use common::rng::{Draws, SplitMix64, splitmix};
 use common::stats::{chi2_critical, chi2_sf, ln_gamma};
+use common::{NEG_INF, first_argmax, gather_rows, thread_pool};
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
@@ -56,7 +57,6 @@ const TINY: f64 = 4.0 * 1.401_298_464_324_817e-45;
 const SLACK: f64 = 1.001;
 /// The proved constant of the linearised forward bound `c·u·(|z_i| + Σ y|z|)`.
 const C_FWD: f64 = 4.0;
-const NEG_INF: f32 = f32::NEG_INFINITY;
 const TAUS: [f32; 7] = [1e-4, 0.1, 0.5, 1.0, 2.0, 10.0, 1e4];
 const LENS: [usize; 6] = [1, 2, 17, 1000, 32000, 262_144];
 
@@ -147,19 +147,6 @@ fn logits(kind: Kind, n: usize, seed: u64) -> Vec<f32> {
         x[i] = (3.0 * r.normal()) as f32;
     }
     x
-}
-
-/// Lowest index of the maximum (strictly greater wins).
-fn first_argmax(v: &[f32]) -> Option<usize> {
-    let mut best = NEG_INF;
-    let mut idx = None;
-    for (i, &a) in v.iter().enumerate() {
-        if a > best {
-            best = a;
-            idx = Some(i);
-        }
-    }
-    idx
 }
 
 // ---------------------------------------------------------------------------------
@@ -1208,13 +1195,6 @@ proptest! {
 // 5. batched Sampler calls
 // ---------------------------------------------------------------------------------
 
-fn pool(n: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn batch_is_deterministic_across_thread_counts() {
     for (rows, cols) in [(64usize, 1000usize), (2000, 17), (9, 4096)] {
@@ -1222,7 +1202,7 @@ fn batch_is_deterministic_across_thread_counts() {
         for isa in common::isas() {
             let mut first: Option<Vec<(Vec<f32>, Vec<u32>)>> = None;
             for threads in [1usize, 2, 4] {
-                let outs = pool(threads).install(|| {
+                let outs = thread_pool(threads).install(|| {
                     on(isa, || {
                         let mut s = Sampler::new(99).parallel_threshold(0);
                         // three calls: later calls use later ring positions
@@ -1292,11 +1272,8 @@ fn keyed_batch_matches_keyed_sampling_and_permutes() {
         seen.sort_unstable();
         assert_eq!(seen, (0..rows).collect::<Vec<_>>());
     }
-    let xp: Vec<f32> = perm
-        .iter()
-        .flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied())
-        .collect();
-    let kp: Vec<u64> = perm.iter().map(|&r| keys[r]).collect();
+    let xp = gather_rows(&x, cols, &perm);
+    let kp = gather_rows(&keys, 1, &perm);
     for isa in common::isas() {
         for threshold in [0usize, usize::MAX] {
             let mut s = Sampler::new(2024).parallel_threshold(threshold);

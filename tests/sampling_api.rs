@@ -12,6 +12,7 @@
 mod common;
 
 use common::rng::{Draws, splitmix};
+use common::{METHODS, NEG_INF, first_argmax, gather_rows, thread_pool};
 
 use gumbel::noise::fill_gumbel;
 use gumbel::simd::{self, Isa, with_isa};
@@ -21,12 +22,6 @@ use gumbel::{
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-const NEG_INF: f32 = f32::NEG_INFINITY;
-const METHODS: [Method; 3] = [
-    Method::GumbelMax,
-    Method::GumbelMaxFused,
-    Method::SoftmaxRoulette,
-];
 const SENTINEL: u32 = 0xDEAD_BEEF;
 
 // ---------------------------------------------------------------------------------
@@ -37,19 +32,6 @@ const SENTINEL: u32 = 0xDEAD_BEEF;
 /// of a SplitMix64 stream keyed by `(seed, row)`.
 fn row_uniform(seed: u64, row: usize) -> f64 {
     splitmix(seed ^ (row as u64).wrapping_mul(0xd6e8_feb8_6659_fd93)).uniform()
-}
-
-/// Lowest index of the maximum; `None` when every entry is `-inf`.
-fn first_argmax(x: &[f32]) -> Option<usize> {
-    let mut best = NEG_INF;
-    let mut idx = None;
-    for (i, &v) in x.iter().enumerate() {
-        if v > best {
-            best = v;
-            idx = Some(i);
-        }
-    }
-    idx
 }
 
 /// `ln` of every element on one ISA path: the values `*_probs` kernels score.
@@ -151,13 +133,6 @@ fn assert_untouched(out: &[u32], ctx: &str) {
         "{ctx}: out was written on error: {:?}",
         &out[..out.len().min(8)]
     );
-}
-
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
 }
 
 /// Deterministic logits in [-8, 8] with ~5% masked, at least one unmasked per row.
@@ -972,7 +947,7 @@ fn parallel_batch_errors_name_the_first_bad_row() {
         ),
     ];
     for threads in [1, 2, 8] {
-        pool(threads).install(|| {
+        thread_pool(threads).install(|| {
             for m in METHODS {
                 for t in [1.0, 0.7, 0.0] {
                     for rep in 0..3 {
@@ -1221,7 +1196,9 @@ fn same_seed_same_tokens_whatever_the_thread_count() {
         for t in [1.0, 0.7] {
             let runs: Vec<Vec<u32>> = [1, 2, 4, 8]
                 .iter()
-                .map(|&n| pool(n).install(|| session(Sampler::new(2024).method(m).temperature(t))))
+                .map(|&n| {
+                    thread_pool(n).install(|| session(Sampler::new(2024).method(m).temperature(t)))
+                })
                 .collect();
             for (n, r) in [2, 4, 8].iter().zip(&runs[1..]) {
                 assert_eq!(&runs[0], r, "{m:?} T={t}: 1 thread vs {n} threads");
@@ -1252,7 +1229,7 @@ fn background_refill_gives_the_same_tokens() {
                     .ring_capacity(capacity)
             };
             let local = session(make());
-            let bg = pool(4).install(|| session(make().background_refill(true)));
+            let bg = thread_pool(4).install(|| session(make().background_refill(true)));
             assert_eq!(local, bg, "capacity {capacity} T={t}: background vs local");
             let mut waited = make().background_refill(true);
             waited.wait_for_noise();
@@ -1278,11 +1255,8 @@ fn keyed_rows_depend_only_on_seed_and_key() {
     let x = batch_logits(rows, cols, 5);
     let keys: Vec<u64> = (0..rows as u64).map(|r| (r << 32) | (r * 31 + 7)).collect();
     let perm: Vec<usize> = (0..rows).map(|r| (r * 5 + 3) % rows).collect();
-    let xp: Vec<f32> = perm
-        .iter()
-        .flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied())
-        .collect();
-    let kp: Vec<u64> = perm.iter().map(|&r| keys[r]).collect();
+    let xp = gather_rows(&x, cols, &perm);
+    let kp = gather_rows(&keys, 1, &perm);
     for m in METHODS {
         for t in [1.0, 0.6, 3.0] {
             let ctx = format!("{m:?} T={t}");
@@ -1318,7 +1292,7 @@ fn keyed_rows_depend_only_on_seed_and_key() {
             // thread counts do not matter
             for n in [1, 3, 8] {
                 let mut o = vec![0u32; rows];
-                pool(n).install(|| {
+                thread_pool(n).install(|| {
                     Sampler::new(9)
                         .method(m)
                         .temperature(t)

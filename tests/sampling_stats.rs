@@ -37,6 +37,7 @@
 
 mod common;
 
+use common::METHODS;
 use common::rng::Draws;
 use common::stats::{Binomial, chi2_critical, chi2_critical_wilson_hilferty};
 
@@ -57,11 +58,6 @@ const N: usize = 1_000_000;
 /// Identical rows per `sample_batch` call (at least; see `rows_per_call`).
 const ROWS: usize = 1000;
 
-const METHODS: [Method; 3] = [
-    Method::GumbelMax,
-    Method::GumbelMaxFused,
-    Method::SoftmaxRoulette,
-];
 const TEMPERATURES: [f32; 3] = [0.5, 1.0, 2.0];
 
 // ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests, each defined once.
 //!
-//! * this module: the ISA paths to test, ulp distances;
+//! * this module: the ISA paths to test, ulp distances, the first-index argmax
+//!   reference, the sampling methods, row permutations of a batch, rayon pools;
 //! * [`rng`]: the SplitMix64 input generators and the draws taken from them;
 //! * [`stats`]: special functions, chi-square, binomial and Kolmogorov–Smirnov.
 //!
@@ -11,7 +12,18 @@
 pub mod rng;
 pub mod stats;
 
+use gumbel::Method;
 use gumbel::simd::Isa;
+
+/// `f32::NEG_INFINITY`: a masked logit.
+pub const NEG_INF: f32 = f32::NEG_INFINITY;
+
+/// Every sampling method of the `Sampler`.
+pub const METHODS: [Method; 3] = [
+    Method::GumbelMax,
+    Method::GumbelMaxFused,
+    Method::SoftmaxRoulette,
+];
 
 /// The ISA paths to test on this machine.
 ///
@@ -63,4 +75,34 @@ pub fn ulp_error(y: f32, r: f64) -> f64 {
 pub fn ulp_at(r: f64) -> f64 {
     let e = ((r.to_bits() >> 52) & 0x7ff) as i32 - 1023;
     f64::from_bits(((e.max(-126) - 23 + 1023) as u64) << 52)
+}
+
+/// Lowest index of the maximum (strictly greater wins, so ties go to the lowest
+/// index); `None` when every entry is `-inf` (or NaN), or the row is empty.
+pub fn first_argmax(x: &[f32]) -> Option<usize> {
+    let mut best = NEG_INF;
+    let mut idx = None;
+    for (i, &v) in x.iter().enumerate() {
+        if v > best {
+            best = v;
+            idx = Some(i);
+        }
+    }
+    idx
+}
+
+/// The rows `perm[0], perm[1], …` of the row-major batch `x` (rows of `cols`), in that
+/// order; `cols = 1` permutes a per-row vector such as keys.
+pub fn gather_rows<T: Copy>(x: &[T], cols: usize, perm: &[usize]) -> Vec<T> {
+    perm.iter()
+        .flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied())
+        .collect()
+}
+
+/// A rayon pool of exactly `threads` threads, for determinism-across-thread-count tests.
+pub fn thread_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
 }
