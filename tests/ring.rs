@@ -421,12 +421,16 @@ fn background_ring_doc_example_and_drop() {
     }
 }
 
+/// `n` fixed logits spread over `[0, 10)` (`(7919·i mod 1000)/100`), for the `Sampler`
+/// ring tests, where only the noise matters.
+fn spread_logits(n: usize) -> Vec<f32> {
+    (0..n).map(|i| ((i * 7919) % 1000) as f32 * 0.01).collect()
+}
+
 #[test]
 fn sampler_on_a_full_ring_generates_no_noise_while_sampling() {
     let (rows, cols) = (8, 1000);
-    let logits: Vec<f32> = (0..rows * cols)
-        .map(|i| ((i * 7919) % 1000) as f32 * 0.01)
-        .collect();
+    let logits = spread_logits(rows * cols);
     for background in [false, true] {
         for t in [1.0, 0.5] {
             let mut s = Sampler::new(12)
@@ -464,9 +468,7 @@ fn sampler_on_a_full_ring_generates_no_noise_while_sampling() {
 #[test]
 fn background_refill_survives_a_later_ring_capacity() {
     let (rows, cols) = (8, 1000);
-    let logits: Vec<f32> = (0..rows * cols)
-        .map(|i| ((i * 7919) % 1000) as f32 * 0.01)
-        .collect();
+    let logits = spread_logits(rows * cols);
     for background_first in [false, true] {
         let mut s = if background_first {
             Sampler::new(12)
