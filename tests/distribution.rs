@@ -12,6 +12,10 @@
 // identifies each f64 exactly; clippy would rather see the shortest round-trip form.
 #![allow(clippy::excessive_precision)]
 
+mod common;
+
+use common::stats::{ks_critical, ks_statistic};
+
 use gumbel::{Error, Gumbel};
 use rand::distr::Distribution;
 use rand::{RngCore, SeedableRng};
@@ -543,23 +547,15 @@ fn sampling_value_stability_seed_42() {
 
 const N: usize = 1_000_000;
 
-/// Kolmogorov asymptotic critical value for false-alarm probability alpha = 1e-7:
-/// P(sqrt(n) D > c) ≈ 2 exp(-2 c²), so c = sqrt(-ln(alpha / 2) / 2) = 2.8992...
+/// False-alarm probability of each KS test: P(sqrt(n) D > c) ≈ 2 exp(-2 c²), so the
+/// critical value is c = `ks_critical(KS_ALPHA)` = sqrt(-ln(alpha / 2) / 2) = 2.8992...
 /// (n = 10^6 makes the finite-n correction negligible).
-fn ks_critical() -> f64 {
-    (-(1e-7f64 / 2.0).ln() / 2.0).sqrt()
-}
+const KS_ALPHA: f64 = 1e-7;
 
-/// Kolmogorov–Smirnov statistic sqrt(n) · sup |F_n - F|.
-fn ks_statistic(mut xs: Vec<f64>, cdf: impl Fn(f64) -> f64) -> f64 {
-    xs.sort_unstable_by(f64::total_cmp);
+/// Kolmogorov–Smirnov statistic sqrt(n) · sup |F_n - F| (`common::stats::ks_statistic`).
+fn sqrt_n_ks(mut xs: Vec<f64>, cdf: impl Fn(f64) -> f64 + Sync) -> f64 {
     let n = xs.len() as f64;
-    let mut d = 0.0f64;
-    for (i, &x) in xs.iter().enumerate() {
-        let f = cdf(x);
-        d = d.max(f - i as f64 / n).max((i + 1) as f64 / n - f);
-    }
-    d * n.sqrt()
+    ks_statistic(&mut xs, cdf) * n.sqrt()
 }
 
 fn samples_f64(g: &Gumbel, seed: u64) -> Vec<f64> {
@@ -572,23 +568,23 @@ fn samples_f64(g: &Gumbel, seed: u64) -> Vec<f64> {
 #[test]
 fn statistical_ks_standard_f64() {
     let g = Gumbel::STANDARD;
-    let ks = ks_statistic(samples_f64(&g, 1), |x| g.cdf(x));
+    let ks = sqrt_n_ks(samples_f64(&g, 1), |x| g.cdf(x));
     println!(
         "KS standard f64: sqrt(n) D = {ks:.4} (critical {:.4})",
-        ks_critical()
+        ks_critical(KS_ALPHA)
     );
-    assert!(ks < ks_critical(), "sqrt(n) D = {ks}");
+    assert!(ks < ks_critical(KS_ALPHA), "sqrt(n) D = {ks}");
 }
 
 #[test]
 fn statistical_ks_loc_scale_f64() {
     let g = Gumbel::new(-3.25, 4.5).unwrap();
-    let ks = ks_statistic(samples_f64(&g, 2), |x| g.cdf(x));
+    let ks = sqrt_n_ks(samples_f64(&g, 2), |x| g.cdf(x));
     println!(
         "KS (-3.25, 4.5) f64: sqrt(n) D = {ks:.4} (critical {:.4})",
-        ks_critical()
+        ks_critical(KS_ALPHA)
     );
-    assert!(ks < ks_critical(), "sqrt(n) D = {ks}");
+    assert!(ks < ks_critical(KS_ALPHA), "sqrt(n) D = {ks}");
 }
 
 #[test]
@@ -599,12 +595,12 @@ fn statistical_ks_f32() {
     let xs: Vec<f64> = (0..N)
         .map(|_| f64::from(Distribution::<f32>::sample(&g, &mut rng)))
         .collect();
-    let ks = ks_statistic(xs, |x| g.cdf(x));
+    let ks = sqrt_n_ks(xs, |x| g.cdf(x));
     println!(
         "KS (0.5, 2) f32: sqrt(n) D = {ks:.4} (critical {:.4})",
-        ks_critical()
+        ks_critical(KS_ALPHA)
     );
-    assert!(ks < ks_critical(), "sqrt(n) D = {ks}");
+    assert!(ks < ks_critical(KS_ALPHA), "sqrt(n) D = {ks}");
 }
 
 #[test]

@@ -28,7 +28,9 @@
 
 mod common;
 
-use common::{chi2_sf, ln_gamma};
+use common::stats::{
+    Binomial, chi2_critical_wilson_hilferty, chi2_sf, ks_critical, ks_statistic, ln_gamma,
+};
 
 use std::f64::consts::PI;
 use std::sync::OnceLock;
@@ -71,14 +73,6 @@ const CHUNK: usize = 1 << 20;
 // Reference distributions, computed in f64 inside the tests
 // ---------------------------------------------------------------------------------------
 
-/// Wilson–Hilferty approximation of the upper `z`-quantile of `χ²_k`:
-/// `k (1 − 2/(9k) + z √(2/(9k)))³`.
-fn chi2_critical_wilson_hilferty(k: u32, z: f64) -> f64 {
-    let k = f64::from(k);
-    let v = 2.0 / (9.0 * k);
-    k * (1.0 - v + z * v.sqrt()).powi(3)
-}
-
 /// The Kolmogorov distribution's upper tail, `P(K > t) = 2 Σ_{j≥1} (−1)^{j−1} e^{−2j²t²}`.
 fn kolmogorov_sf(t: f64) -> f64 {
     let mut s = 0.0;
@@ -88,111 +82,6 @@ fn kolmogorov_sf(t: f64) -> f64 {
         s += if j as i32 % 2 == 1 { term } else { -term };
     }
     (2.0 * s).clamp(0.0, 1.0)
-}
-
-/// Binomial(n, p), evaluated exactly in f64 (no normal or Poisson approximation).
-#[derive(Clone, Copy)]
-struct Binomial {
-    n: u64,
-    p: f64,
-}
-
-impl Binomial {
-    fn mean(self) -> f64 {
-        self.n as f64 * self.p
-    }
-
-    fn sd(self) -> f64 {
-        (self.mean() * (1.0 - self.p)).sqrt()
-    }
-
-    /// `ln P(X = k)`, as `n ln(1−p) + Σ_{j<k} ln(pmf(j+1)/pmf(j))`: the partial sums
-    /// stay small, so the f64 rounding error is ~1e-11 even for k ≈ 50 000.
-    fn ln_pmf(self, k: u64) -> f64 {
-        let q = self.p / (1.0 - self.p);
-        let mut s = self.n as f64 * (-self.p).ln_1p();
-        for j in 0..k {
-            s += ((self.n - j) as f64 * q / (j + 1) as f64).ln();
-        }
-        s
-    }
-
-    /// `P(X ≥ k)` for `k ≥ mean` (the terms decrease from `k` on).
-    fn upper(self, k: u64) -> f64 {
-        assert!(k as f64 >= self.mean());
-        if k > self.n {
-            return 0.0;
-        }
-        let q = self.p / (1.0 - self.p);
-        let (mut term, mut sum, mut j) = (self.ln_pmf(k).exp(), 0.0, k);
-        loop {
-            sum += term;
-            if j == self.n {
-                break sum;
-            }
-            term *= (self.n - j) as f64 * q / (j + 1) as f64;
-            j += 1;
-            if term <= sum * 1e-18 {
-                break sum;
-            }
-        }
-    }
-
-    /// `P(X ≤ k)` for `k ≤ mean` (the terms decrease from `k` down).
-    fn lower(self, k: u64) -> f64 {
-        assert!(k as f64 <= self.mean());
-        let q = self.p / (1.0 - self.p);
-        let (mut term, mut sum, mut j) = (self.ln_pmf(k).exp(), 0.0, k);
-        loop {
-            sum += term;
-            if j == 0 {
-                break sum;
-            }
-            term *= j as f64 / ((self.n - j + 1) as f64 * q);
-            j -= 1;
-            if term <= sum * 1e-18 {
-                break sum;
-            }
-        }
-    }
-
-    /// Exact two-sided p-value of an observed count (twice the smaller tail).
-    fn two_sided_p(self, count: u64) -> f64 {
-        let tail = if count as f64 >= self.mean() {
-            self.upper(count)
-        } else {
-            self.lower(count)
-        };
-        (2.0 * tail).min(1.0)
-    }
-
-    /// Exact probability that `|X − mean| > z·sd`.
-    fn prob_beyond_z(self, z: f64) -> f64 {
-        let hi = (self.mean() + z * self.sd()).floor() as u64 + 1;
-        let lo = (self.mean() - z * self.sd()).ceil() - 1.0;
-        let lower = if lo >= 0.0 {
-            self.lower(lo as u64)
-        } else {
-            0.0
-        };
-        self.upper(hi) + lower
-    }
-
-    /// The exact equal-tailed acceptance interval at level `alpha`: the counts `c` with
-    /// `P(X ≥ c) > alpha/2` and `P(X ≤ c) > alpha/2`, as `(lo, hi)` inclusive, and the
-    /// exact false-alarm probability of that interval.
-    fn acceptance_interval(self, alpha: f64) -> (u64, u64, f64) {
-        let mut hi = self.mean().ceil() as u64;
-        while self.upper(hi + 1) > alpha / 2.0 {
-            hi += 1;
-        }
-        let mut lo = self.mean().floor() as u64;
-        while lo > 0 && self.lower(lo - 1) > alpha / 2.0 {
-            lo -= 1;
-        }
-        let below = if lo > 0 { self.lower(lo - 1) } else { 0.0 };
-        (lo, hi, self.upper(hi + 1) + below)
-    }
 }
 
 #[test]
@@ -226,36 +115,19 @@ fn exact_reference_distributions_are_right() {
 // 1. Kolmogorov–Smirnov
 // ---------------------------------------------------------------------------------------
 
-/// `sqrt(-ln(alpha/2)/2)` for `alpha = 1e-7`: ≈ 2.8992. By the Dvoretzky–Kiefer–Wolfowitz
-/// inequality with Massart's constant, `P(√n·D > t) ≤ 2 e^{−2t²}` for every `n` (and the
-/// Kolmogorov limit agrees), so the false-alarm probability is at most 1e-7 for a
-/// continuous null. The noise's own CDF differs from the Gumbel CDF by at most ~7.4e-7
-/// (module docs), which moves √n·D by at most 0.0024 at n = 10^7: the false alarm is then
-/// at most `2 e^{−2 (2.8992 − 0.0024)²} ≈ 1.03e-7`.
-fn ks_critical() -> f64 {
-    (-(ALPHA / 2.0).ln() / 2.0).sqrt()
-}
+// The critical value is `ks_critical(ALPHA)`, `sqrt(-ln(alpha/2)/2)` for `alpha = 1e-7`:
+// ≈ 2.8992. By the Dvoretzky–Kiefer–Wolfowitz inequality with Massart's constant,
+// `P(√n·D > t) ≤ 2 e^{−2t²}` for every `n` (and the Kolmogorov limit agrees), so the
+// false-alarm probability is at most 1e-7 for a continuous null. The noise's own CDF
+// differs from the Gumbel CDF by at most ~7.4e-7 (module docs), which moves √n·D by at
+// most 0.0024 at n = 10^7: the false alarm is then at most
+// `2 e^{−2 (2.8992 − 0.0024)²} ≈ 1.03e-7`.
 
-/// The exact KS statistic `D = sup |F_n − F|` of a sample against the standard Gumbel
-/// CDF, from the sorted sample: `max_i max(i/n − F(x_(i)), F(x_(i)) − (i−1)/n)` (exact
-/// with ties too). Sorts `x`.
-fn ks_statistic(x: &mut [f32]) -> f64 {
+/// The exact KS distance `D = sup |F_n − F|` of finite noise against the standard
+/// Gumbel CDF (`common::stats::ks_statistic`). Sorts `x`.
+fn ks_gumbel(x: &mut [f32]) -> f64 {
     assert!(x.iter().all(|v| v.is_finite()), "non-finite noise");
-    x.par_sort_unstable_by(f32::total_cmp);
-    let n = x.len() as f64;
-    const BLOCK: usize = 1 << 16;
-    x.par_chunks(BLOCK)
-        .enumerate()
-        .map(|(c, chunk)| {
-            let mut d = 0f64;
-            for (j, &v) in chunk.iter().enumerate() {
-                let i = (c * BLOCK + j) as f64; // 0-based rank
-                let f = Gumbel::STANDARD.cdf(f64::from(v));
-                d = d.max((i + 1.0) / n - f).max(f - i / n);
-            }
-            d
-        })
-        .reduce(|| 0.0, f64::max)
+    ks_statistic(x, |v| Gumbel::STANDARD.cdf(v))
 }
 
 #[test]
@@ -264,9 +136,9 @@ fn ks_ten_million_values_default_isa() {
     const N: usize = 10_000_000;
     let mut x = vec![0f32; N];
     noise::fill_gumbel(SEED_KS, 0, &mut x);
-    let d = ks_statistic(&mut x);
+    let d = ks_gumbel(&mut x);
     let stat = d * (N as f64).sqrt();
-    let crit = ks_critical();
+    let crit = ks_critical(ALPHA);
     println!(
         "KS [{}] n = {N}: D = {d:.3e}, sqrt(n)·D = {stat:.4} (critical {crit:.4}, Kolmogorov p = {:.3}); \
          range [{}, {}]  ({:.2?})",
@@ -295,12 +167,12 @@ fn ks_one_million_values_every_isa() {
     // probability ≤ 1.01e-7 (DKW; the discreteness shift is ≤ 0.0008 at n = 10^6), so
     // ≤ 4e-7 for up to four paths together.
     const N: usize = 1_000_000;
-    let crit = ks_critical();
+    let crit = ks_critical(ALPHA);
     for isa in common::isas() {
         let t0 = Instant::now();
         let mut x = vec![0f32; N];
         simd::with_isa(isa, || noise::fill_gumbel(SEED_KS_ISA, 0, &mut x)).unwrap();
-        let d = ks_statistic(&mut x);
+        let d = ks_gumbel(&mut x);
         let stat = d * (N as f64).sqrt();
         println!(
             "KS [{isa:>8}] n = {N}: D = {d:.3e}, sqrt(n)·D = {stat:.4} (critical {crit:.4}, Kolmogorov p = {:.3})  ({:.2?})",

@@ -12,101 +12,17 @@
 //! 6. the hard sample is `softmax(x)`-distributed whatever τ (chi-square);
 //! 7. bad input: typed errors, outputs untouched.
 //!
-//! # The forward error bound (tests 1, 2, 4)
-//!
-//! `u = 2⁻²⁴` (f32 unit roundoff). What the implementation computes, per row
-//! (`src/sample/relaxed.rs`, `src/simd/kernels.rs`):
-//!
-//! ```text
-//! v_i = fl(x_i + g_i)                                   (fma(g, 1, x): one rounding)
-//! m   = v_k,  k = first argmax v                        (exact)
-//! s   = fl(1/τ)                                         (one rounding: δ3)
-//! w_i = fl(fl(v_i − m)·s)                               (δ2_i, δ4_i)
-//! e_i = exp_f32(w_i) = e^{w_i}(1 + η_i)                 (≤ 2 ulp ⇒ |η_i| ≤ 4u)
-//! S   = Σ_blocks f64(tree_sum_f32(e))                   (≤ L = 6 f32 roundings per term:
-//!                                                        scalar BV = 64 → 6 tree levels,
-//!                                                        avx2/portable 3, avx512 2; the
-//!                                                        f64 parts are ~2⁻⁵³, negligible)
-//! c   = fl32(1/S)                                       (δ5: u, plus 2⁻⁵³)
-//! y_i = fl(e_i·c)                                       (δ6)
-//! ```
-//!
-//! Reference: `a_i = x_i + g_i`, `z_i = a_i/τ`, `t_i = z_i − z_k` (all f64 from the f32
-//! inputs), `y_ref = softmax(z) = softmax(t)`.
-//!
-//! Write `ε_i = v_i − a_i` (`|ε_i| ≤ u|a_i|`), `1 + θ_i = (1+δ2_i)(1+δ3)(1+δ4_i)`
-//! (`|θ_i| ≤ γ3 = 3u/(1−3u)`). Exactly,
-//! `w_i = (t_i + (ε_i − ε_k)/τ)(1 + θ_i)`, so with the row-wide constant `κ = −ε_k/τ`
-//! (a common shift cancels in the softmax)
-//!
-//! ```text
-//! |w_i − t_i − κ| ≤ γ3|t_i| + u(1+γ3)|z_i| + γ3 u|z_k|  =: W_i
-//! e_i = e^{κ} e^{t_i} e^{ψ_i},   |ψ_i| ≤ P_i := W_i + 4u/(1−4u)
-//! ```
-//!
-//! and then, with `y_ref` weights,
-//!
-//! ```text
-//! ln y_i − ln y_ref_i = ψ_i + ln(1+δ5) + ln(1+δ6) − ln Σ_j y_ref_j e^{ψ_j}(1+σ_j),  |σ_j| ≤ γ_L
-//! ⇒  −P_i − 2u' − N⁺ ≤ ln y_i − ln y_ref_i ≤ P_i + 2u' − N⁻
-//!    N⁺ = ln((1+u)^L Σ_j y_ref_j e^{P_j}),  N⁻ = ln((1−u)^L Σ_j y_ref_j e^{−P_j})
-//! ```
-//!
-//! This (computed per row in log space, so it stays meaningful where `y_ref`
-//! underflows or the bound is vacuous) is what [`RefBounds`] asserts, with a relative
-//! slack of 1.001 (for γ_k vs k·u and the f64 reference's own ~2⁻⁵²|z| error) and an
-//! absolute `TINY = 4·2⁻¹⁴⁹` (subnormal `e_i`: exp is then 2 ulp *absolute*, 2⁻¹⁴⁸,
-//! and `e_i·c` may round to a subnormal, 2⁻¹⁵⁰; arguments below −104 where exp's bound
-//! is not claimed have `e^w < 2⁻¹⁴⁹`).
-//!
-//! First order it reads `|Λ_i| ≤ u(|z_i| + Σy|z| + 3|t_i| + 3Σy|t| + 10 + L)`, and since
-//! `|t_i| ≤ |z_i| + |z_k|`, `|z_k| ≤ Σ_j y_j|z_j| + ln n` and `Σ_j y_j|t_j| ≤ H(y) ≤ ln n`
-//! (for `z_k ≥ 0`: `z_k = E_y z + E_y(−t) ≤ Σy|z| + ln n`; for `z_k < 0` every
-//! `|z_j| ≥ |z_k|`), the brief's form follows:
-//!
-//! ```text
-//! |y_i − y_ref_i| ≤ y_ref_i·expm1(u·(c·(|z_i| + Σ_j y_ref_j|z_j|) + c2)),
-//! c = 4,   c2 = 10 + L + 6 ln n   (= 16 + 6 ln n; 16 for n = 1, 91 for n = 262144)
-//! ```
-//!
-//! asserted (×1.05) on rows where every `P_j ≤ 0.02`, where the linearisation
-//! `ln Σ y e^{P} ≤ E[P](1 + max P·e^{max P}/2)` costs < 1.1 %. The printed "brief
-//! ratio" is `max |y − y_ref| / (u·y_ref·(|z_i| + Σ y_ref|z|) + u·y_ref)` over entries
-//! with `y_ref ≥ 1e-30` (below that the absolute subnormal rounding dominates).
-//!
-//! A second reference, softmax of the *rounded* scores `v/τ` (`t'_i = (v_i − m)/τ`),
-//! removes the conditioning of `x + g` itself (for `x = 1e30` the noise is lost in f32,
-//! so the first bound is vacuous there): `P'_i = γ3|t'_i| + 4u'`; it stays tight even
-//! for logits of ±1e30.
-//!
-//! Softmax (`g = 0`, `τ = 1`): `v_i = x_i` and `s = 1` exactly, so `P_i = u|x_i − m| + 4u'`
-//! (first order: `|Λ_i| ≤ u(|x_i − m| + Σ y|x − m|) + (10 + L)u`).
-//!
-//! log_softmax computes `fl(x_i − fl32(m + ln S))` (`m + ln S` in f64): with
-//! `D = max(N⁺, −N⁻) + u(|m| + LSE)` (LSE = ln Σ e^{x_j − m}),
-//! `|y_i − ly_i| ≤ D + u(|ly_i| + D)`; first order
-//! `u(|x_i − m| + |m| + Σy|x − m| + 2·LSE + 4 + L)`: the absolute error grows with
-//! `|m|` because the constant `m + ln S` is rounded to f32 before the subtraction.
-//!
-//! # The backward bound
-//!
-//! `d = Σ_blocks f64(tree_sum_f32(fl(y_j·gy_j)))` (≤ L + 1 roundings per product),
-//! `d32 = fl32(d)`, `grad_i = fl(fl(y_i·fl(gy_i − d32))·s)`, `s = fl(1/τ)`:
-//!
-//! ```text
-//! |grad_i − y_i(gy_i − dot)/τ| ≤ (y_i/τ)·u·(4|gy_i| + 5|dot| + (L+1)·Σ_j|y_j gy_j|)
-//!                                + TINY·(1 + 1/τ) + (y_i/τ)·n·2⁻¹⁴⁹
-//! ```
-//!
-//! (dot and the reference in f64 from the same f32 `y`, `gy`; the last two terms cover
-//! subnormal products.) Against finite differences, the f32 forward error dominates:
-//! with `ŷ_i` the forward bound above, the tolerance is
-//! `(ŷ_i(|gy_i| + |dot|) + (y_i + ŷ_i)·Σ_j ŷ_j|gy_j|)/τ` + the backward bound + the FD
-//! error (estimated from steps h and h/2, plus 1e-7·max|gy|/τ for f64 rounding).
+//! The bounds that tests 1–4 assert, and their proofs, are in `docs/math.md`, section
+//! 4.4 ("Error bounds of the f32 kernels"): `RefBounds` is the forward bound in log
+//! space, `c2_fwd` / `C_FWD` its linearised ("brief") form, `backward_reference` the
+//! backward bound, and `backward_matches_finite_differences_of_the_f64_forward` the
+//! finite-difference tolerance.
 
 mod common;
 
-use common::{chi2_critical, gamma_q, ln_gamma};
+use common::rng::{Draws, SplitMix64, splitmix};
+use common::stats::{chi2_critical, chi2_sf, ln_gamma};
+use common::{NEG_INF, first_argmax, gather_rows, thread_pool};
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Instant;
@@ -121,7 +37,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 
 // ---------------------------------------------------------------------------------
-// constants of the error analysis (see the module docs)
+// constants of the error analysis (docs/math.md, section 4.4)
 // ---------------------------------------------------------------------------------
 
 /// f32 unit roundoff, 2⁻²⁴.
@@ -141,7 +57,6 @@ const TINY: f64 = 4.0 * 1.401_298_464_324_817e-45;
 const SLACK: f64 = 1.001;
 /// The proved constant of the linearised forward bound `c·u·(|z_i| + Σ y|z|)`.
 const C_FWD: f64 = 4.0;
-const NEG_INF: f32 = f32::NEG_INFINITY;
 const TAUS: [f32; 7] = [1e-4, 0.1, 0.5, 1.0, 2.0, 10.0, 1e4];
 const LENS: [usize; 6] = [1, 2, 17, 1000, 32000, 262_144];
 
@@ -158,30 +73,10 @@ fn on<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
 // data
 // ---------------------------------------------------------------------------------
 
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5851_f42d_4c95_7f2d)
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1).
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-    }
-    fn normal(&mut self) -> f64 {
-        let (a, b) = (self.uniform(), self.uniform());
-        (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n as u64) as usize
-    }
+/// This file's input stream for `seed`: SplitMix64 from the state
+/// `seed ^ 0x5851_f42d_4c95_7f2d` (the salt keeps every input what it always was).
+fn rng(seed: u64) -> SplitMix64 {
+    splitmix(seed ^ 0x5851_f42d_4c95_7f2d)
 }
 
 /// Standard Gumbel noise, always made on the scalar path (the paths may differ in the
@@ -212,7 +107,7 @@ const KINDS: [Kind; 4] = [
 ];
 
 fn logits(kind: Kind, n: usize, seed: u64) -> Vec<f32> {
-    let mut r = Rng::new(seed);
+    let mut r = rng(seed);
     let big_below = f32::from_bits(1e30f32.to_bits() - 1);
     let mut x: Vec<f32> = (0..n)
         .map(|_| {
@@ -254,19 +149,6 @@ fn logits(kind: Kind, n: usize, seed: u64) -> Vec<f32> {
     x
 }
 
-/// Lowest index of the maximum (strictly greater wins).
-fn first_argmax(v: &[f32]) -> Option<usize> {
-    let mut best = NEG_INF;
-    let mut idx = None;
-    for (i, &a) in v.iter().enumerate() {
-        if a > best {
-            best = a;
-            idx = Some(i);
-        }
-    }
-    idx
-}
-
 // ---------------------------------------------------------------------------------
 // references and bounds
 // ---------------------------------------------------------------------------------
@@ -279,7 +161,7 @@ fn ln_softmax_f64(z: &[f64]) -> Vec<f64> {
 }
 
 /// Per-entry acceptance interval `[lo_i, hi_i]` for a computed `y_i`, from the
-/// log-space bound of the module docs (masked entries: `[0, 0]`).
+/// log-space bound of `docs/math.md` §4.4 (masked entries: `[0, 0]`).
 struct RefBounds {
     y_ref: Vec<f64>,
     lo: Vec<f64>,
@@ -820,7 +702,7 @@ fn softmax_and_log_softmax_match_f64() {
                     .filter(|(y, _)| **y > 0.0)
                     .map(|(y, t)| y * t.abs())
                     .sum();
-                // log_softmax: |err_i| ≤ D + u(|ly_i| + D) (module docs)
+                // log_softmax: |err_i| ≤ D + u(|ly_i| + D) (docs/math.md §4.4)
                 let lse = t.iter().map(|&ti| ti.exp()).sum::<f64>().ln();
                 let d = bounds.n_plus.max(-bounds.n_minus) + U * (1.0 + U) * (m as f64 + lse).abs();
                 for (ii, &isa) in isas.iter().enumerate() {
@@ -897,7 +779,7 @@ fn backward_matches_the_analytic_formula() {
             let seed = 3000 + li as u64 + 10 * kind as u64;
             let x = logits(kind, n, seed);
             let g = noise(seed, 3, n);
-            let mut r = Rng::new(seed);
+            let mut r = rng(seed);
             for &tau in &TAUS {
                 for gscale in [1.0f64, 1e3] {
                     let gy: Vec<f32> = (0..n).map(|_| (gscale * r.normal()) as f32).collect();
@@ -981,7 +863,7 @@ fn backward_matches_finite_differences_of_the_f64_forward() {
     for &n in &[2usize, 17, 300] {
         for &tau in &[0.1f32, 0.5, 1.0, 2.0, 10.0] {
             let seed = 9000 + n as u64;
-            let mut r = Rng::new(seed);
+            let mut r = rng(seed);
             let mut x: Vec<f32> = (0..n).map(|_| r.normal() as f32).collect();
             if n > 2 {
                 x[n / 3] = NEG_INF;
@@ -1070,7 +952,7 @@ fn batched_backward_equals_row_wise_bit_for_bit() {
     // (rows, cols): small, single-row, the parallel path (≥ 32768 elements)
     for (rows, cols) in [(1usize, 17usize), (3, 1), (5, 1000), (40, 1000), (64, 33)] {
         let n = rows * cols;
-        let mut r = Rng::new(rows as u64 * 31 + cols as u64);
+        let mut r = rng(rows as u64 * 31 + cols as u64);
         let x = logits(Kind::Masked, n, 77 + n as u64);
         let g = noise(8, rows as u64, n);
         let gy: Vec<f32> = (0..n).map(|_| r.normal() as f32).collect();
@@ -1204,7 +1086,7 @@ fn batch_strategy() -> impl Strategy<Value = (usize, Vec<f32>, f32, u64)> {
 fn check_row_property(x: &[f32], tau: f32, seed: u64) {
     let n = x.len();
     let g = noise(seed, 1, n);
-    let mut r = Rng::new(seed);
+    let mut r = rng(seed);
     let gy: Vec<f32> = (0..n).map(|_| (20.0 * r.uniform() - 10.0) as f32).collect();
     let case = ForwardCase::new(x, &g, tau);
     let mut scalar: Option<(usize, Vec<f32>)> = None;
@@ -1240,7 +1122,7 @@ fn check_row_property(x: &[f32], tau: f32, seed: u64) {
 
 fn check_batch_property(cols: usize, x: &[f32], tau: f32, seed: u64) {
     let rows = x.len() / cols;
-    let mut r = Rng::new(seed);
+    let mut r = rng(seed);
     let gy: Vec<f32> = (0..x.len())
         .map(|_| (20.0 * r.uniform() - 10.0) as f32)
         .collect();
@@ -1315,13 +1197,6 @@ proptest! {
 // 5. batched Sampler calls
 // ---------------------------------------------------------------------------------
 
-fn pool(n: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .unwrap()
-}
-
 #[test]
 fn batch_is_deterministic_across_thread_counts() {
     for (rows, cols) in [(64usize, 1000usize), (2000, 17), (9, 4096)] {
@@ -1329,7 +1204,7 @@ fn batch_is_deterministic_across_thread_counts() {
         for isa in common::isas() {
             let mut first: Option<Vec<(Vec<f32>, Vec<u32>)>> = None;
             for threads in [1usize, 2, 4] {
-                let outs = pool(threads).install(|| {
+                let outs = thread_pool(threads).install(|| {
                     on(isa, || {
                         let mut s = Sampler::new(99).parallel_threshold(0);
                         // three calls: later calls use later ring positions
@@ -1401,11 +1276,8 @@ fn keyed_batch_matches_keyed_sampling_and_permutes() {
         seen.sort_unstable();
         assert_eq!(seen, (0..rows).collect::<Vec<_>>());
     }
-    let xp: Vec<f32> = perm
-        .iter()
-        .flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied())
-        .collect();
-    let kp: Vec<u64> = perm.iter().map(|&r| keys[r]).collect();
+    let xp = gather_rows(&x, cols, &perm);
+    let kp = gather_rows(&keys, 1, &perm);
     for isa in common::isas() {
         for threshold in [0usize, usize::MAX] {
             let mut s = Sampler::new(2024)
@@ -1531,7 +1403,7 @@ fn hard_sample_follows_softmax_of_the_logits_whatever_tau() {
                 .zip(&p)
                 .map(|(&o, &pi)| (o as f64 - n * pi).powi(2) / (n * pi))
                 .sum();
-            let pval = gamma_q(4.5, stat / 2.0);
+            let pval = chi2_sf(stat, 9.0);
             println!(
                 "chi-square {isa} tau {tau}: {stat:.2} (p = {pval:.3}), critical {critical:.2}, {:.2?}",
                 start.elapsed()
@@ -1835,7 +1707,7 @@ fn batched_bad_input_is_a_typed_error_and_writes_nothing() {
         }
 
         // batched backward: a later row is bad
-        let mut r = Rng::new(5);
+        let mut r = rng(5);
         let y: Vec<f32> = (0..n).map(|_| r.uniform() as f32 / cols as f32).collect();
         let gy: Vec<f32> = (0..n).map(|_| r.normal() as f32).collect();
         let mut out = vec![SENTINEL; n];

@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::rng::{Draws, RngCore, splitmix};
+
 use std::collections::BTreeMap;
 
 use gumbel::noise::{NoiseRing, RING_BLOCK, fill_gumbel};
@@ -12,19 +14,6 @@ use gumbel::simd::with_isa;
 use gumbel::{Method, Sampler};
 
 const B: usize = RING_BLOCK;
-
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// `lo..=hi`, deterministic.
-fn between(state: &mut u64, lo: usize, hi: usize) -> usize {
-    lo + (splitmix(state) % (hi - lo + 1) as u64) as usize
-}
 
 /// The noise a ring seeded with `seed` must hold, block by block.
 struct Reference {
@@ -131,7 +120,7 @@ fn hammer(seed: u64, capacity: usize, steps: usize) {
     assert_eq!(ring.seed(), seed);
     let mut reference = Reference::new(seed);
     let mut ranges = Ranges::default();
-    let mut rng = seed ^ 0xabcd;
+    let mut rng = splitmix(seed ^ 0xabcd);
     let mut buf = Vec::new();
     let (mut skips, mut big, mut refills) = (0, 0, 0);
     for step in 0..steps {
@@ -145,7 +134,7 @@ fn hammer(seed: u64, capacity: usize, steps: usize) {
         let gen0 = ring.generated_on_claim();
         let slot = (before % cap as u64) as usize;
         let ctx = format!("cap {cap} step {step} at {before} (ready {ready})");
-        match splitmix(&mut rng) % 16 {
+        match rng.next_u64() % 16 {
             0 | 1 => {
                 ring.refill();
                 refills += 1;
@@ -164,7 +153,7 @@ fn hammer(seed: u64, capacity: usize, steps: usize) {
             }
             2 => {
                 // claim_into larger than the capacity: never skips
-                let n = between(&mut rng, cap + 1, 3 * cap);
+                let n = rng.between(cap + 1, 3 * cap);
                 buf.resize(n, f32::NAN);
                 ring.claim_into(&mut buf);
                 big += 1;
@@ -178,7 +167,7 @@ fn hammer(seed: u64, capacity: usize, steps: usize) {
             }
             3 => {
                 // claim_into within the capacity: as claim
-                let n = between(&mut rng, 1, cap);
+                let n = rng.between(1, cap);
                 buf.resize(n, f32::NAN);
                 ring.claim_into(&mut buf);
                 let start = ring.position() - n as u64;
@@ -195,9 +184,9 @@ fn hammer(seed: u64, capacity: usize, steps: usize) {
                 let n = match k {
                     4 | 5 => cap,
                     // just past the end of the buffer: forces the wrap-skip
-                    6..=8 if slot > 0 => between(&mut rng, cap - slot + 1, cap),
+                    6..=8 if slot > 0 => rng.between(cap - slot + 1, cap),
                     9 => 1,
-                    _ => between(&mut rng, 1, B),
+                    _ => rng.between(1, B),
                 };
                 let got = ring.claim(n).unwrap().to_vec();
                 let after = ring.position();
@@ -289,10 +278,10 @@ fn claims_past_what_is_ready_are_generated_on_the_spot() {
     let generated = ring.generated_on_claim();
 
     // after refill: claims of up to half the capacity generate nothing, wrap or not
-    let mut rng = 99u64;
+    let mut rng = splitmix(99);
     let mut end = ring.position();
     for i in 0..400 {
-        let n = between(&mut rng, 1, cap / 2);
+        let n = rng.between(1, cap / 2);
         let before = ring.position();
         let got = ring.claim(n).unwrap().to_vec();
         let start = ring.position() - n as u64;
@@ -342,7 +331,7 @@ fn background_refiller_makes_the_same_noise() {
             let bg = NoiseRing::new(seed, cap).into_background();
             let mut reference = Reference::new(seed);
             let mut ranges = Ranges::default();
-            let mut rng = 5u64;
+            let mut rng = splitmix(5);
             let mut waited_claims = 0;
             for i in 0..600 {
                 let wait = i % 3 != 2;
@@ -358,9 +347,9 @@ fn background_refiller_makes_the_same_noise() {
                 let gen0 = bg.generated_on_claim();
                 let before = bg.with_ring(|r| r.position());
                 let n = if i % 5 == 0 {
-                    between(&mut rng, 1, cap)
+                    rng.between(1, cap)
                 } else {
-                    between(&mut rng, 1, cap / 2)
+                    rng.between(1, cap / 2)
                 };
                 let ctx = format!("{isa} claim {i} of {n} at {before} (waited: {wait})");
                 let got = if i % 7 == 3 {
@@ -432,12 +421,16 @@ fn background_ring_doc_example_and_drop() {
     }
 }
 
+/// `n` fixed logits spread over `[0, 10)` (`(7919·i mod 1000)/100`), for the `Sampler`
+/// ring tests, where only the noise matters.
+fn spread_logits(n: usize) -> Vec<f32> {
+    (0..n).map(|i| ((i * 7919) % 1000) as f32 * 0.01).collect()
+}
+
 #[test]
 fn sampler_on_a_full_ring_generates_no_noise_while_sampling() {
     let (rows, cols) = (8, 1000);
-    let logits: Vec<f32> = (0..rows * cols)
-        .map(|i| ((i * 7919) % 1000) as f32 * 0.01)
-        .collect();
+    let logits = spread_logits(rows * cols);
     for background in [false, true] {
         for t in [1.0, 0.5] {
             let mut s = Sampler::new(12)
@@ -475,9 +468,7 @@ fn sampler_on_a_full_ring_generates_no_noise_while_sampling() {
 #[test]
 fn background_refill_survives_a_later_ring_capacity() {
     let (rows, cols) = (8, 1000);
-    let logits: Vec<f32> = (0..rows * cols)
-        .map(|i| ((i * 7919) % 1000) as f32 * 0.01)
-        .collect();
+    let logits = spread_logits(rows * cols);
     for background_first in [false, true] {
         let mut s = if background_first {
             Sampler::new(12)
@@ -517,9 +508,9 @@ fn sampler_tokens_do_not_depend_on_the_ring_capacity_without_wraps() {
     let (rows, cols) = (16, 4096);
     let batches: Vec<Vec<f32>> = (0..6u64)
         .map(|k| {
-            let mut st = k;
+            let mut st = splitmix(k);
             (0..rows * cols)
-                .map(|_| (splitmix(&mut st) >> 40) as f32 * 1e-6 - 8.0)
+                .map(|_| (st.next_u64() >> 40) as f32 * 1e-6 - 8.0)
                 .collect()
         })
         .collect();

@@ -11,6 +11,9 @@
 
 mod common;
 
+use common::rng::{Draws, splitmix};
+use common::{METHODS, NEG_INF, first_argmax, gather_rows, thread_pool};
+
 use gumbel::noise::fill_gumbel;
 use gumbel::simd::{self, Backend, Isa, with_isa};
 use gumbel::{
@@ -19,47 +22,16 @@ use gumbel::{
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-const NEG_INF: f32 = f32::NEG_INFINITY;
-const METHODS: [Method; 3] = [
-    Method::GumbelMax,
-    Method::GumbelMaxFused,
-    Method::SoftmaxRoulette,
-];
 const SENTINEL: u32 = 0xDEAD_BEEF;
 
 // ---------------------------------------------------------------------------------
 // helpers
 // ---------------------------------------------------------------------------------
 
-fn splitmix(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Uniform in the open interval (0, 1).
-fn uniform(state: &mut u64) -> f64 {
-    ((splitmix(state) >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
-}
-
+/// The uniform `softmax_roulette` gets for row `row` of a property case: the first draw
+/// of a SplitMix64 stream keyed by `(seed, row)`.
 fn row_uniform(seed: u64, row: usize) -> f64 {
-    let mut s = seed ^ (row as u64).wrapping_mul(0xd6e8_feb8_6659_fd93);
-    uniform(&mut s)
-}
-
-/// Lowest index of the maximum; `None` when every entry is `-inf`.
-fn first_argmax(x: &[f32]) -> Option<usize> {
-    let mut best = NEG_INF;
-    let mut idx = None;
-    for (i, &v) in x.iter().enumerate() {
-        if v > best {
-            best = v;
-            idx = Some(i);
-        }
-    }
-    idx
+    splitmix(seed ^ (row as u64).wrapping_mul(0xd6e8_feb8_6659_fd93)).uniform()
 }
 
 /// `ln` of every element on one ISA path: the values `*_probs` kernels score.
@@ -163,23 +135,16 @@ fn assert_untouched(out: &[u32], ctx: &str) {
     );
 }
 
-fn pool(threads: usize) -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .unwrap()
-}
-
 /// Deterministic logits in [-8, 8] with ~5% masked, at least one unmasked per row.
 fn batch_logits(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
-    let mut st = seed;
+    let mut st = splitmix(seed);
     let mut x: Vec<f32> = (0..rows * cols)
         .map(|_| {
-            let u = uniform(&mut st);
+            let u = st.uniform();
             if u < 0.05 {
                 NEG_INF
             } else {
-                (uniform(&mut st) * 16.0 - 8.0) as f32
+                (st.uniform() * 16.0 - 8.0) as f32
             }
         })
         .collect();
@@ -987,7 +952,7 @@ fn parallel_batch_errors_name_the_first_bad_row() {
         ),
     ];
     for threads in [1, 2, 8] {
-        pool(threads).install(|| {
+        thread_pool(threads).install(|| {
             for m in METHODS {
                 for t in [1.0, 0.7, 0.0] {
                     for rep in 0..3 {
@@ -1239,7 +1204,9 @@ fn same_seed_same_tokens_whatever_the_thread_count() {
         for t in [1.0, 0.7] {
             let runs: Vec<Vec<u32>> = [1, 2, 4, 8]
                 .iter()
-                .map(|&n| pool(n).install(|| session(Sampler::new(2024).method(m).temperature(t))))
+                .map(|&n| {
+                    thread_pool(n).install(|| session(Sampler::new(2024).method(m).temperature(t)))
+                })
                 .collect();
             for (n, r) in [2, 4, 8].iter().zip(&runs[1..]) {
                 assert_eq!(&runs[0], r, "{m:?} T={t}: 1 thread vs {n} threads");
@@ -1270,7 +1237,7 @@ fn background_refill_gives_the_same_tokens() {
                     .ring_capacity(capacity)
             };
             let local = session(make());
-            let bg = pool(4).install(|| session(make().background_refill(true)));
+            let bg = thread_pool(4).install(|| session(make().background_refill(true)));
             assert_eq!(local, bg, "capacity {capacity} T={t}: background vs local");
             let mut waited = make().background_refill(true);
             waited.wait_for_noise();
@@ -1296,11 +1263,8 @@ fn keyed_rows_depend_only_on_seed_and_key() {
     let x = batch_logits(rows, cols, 5);
     let keys: Vec<u64> = (0..rows as u64).map(|r| (r << 32) | (r * 31 + 7)).collect();
     let perm: Vec<usize> = (0..rows).map(|r| (r * 5 + 3) % rows).collect();
-    let xp: Vec<f32> = perm
-        .iter()
-        .flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied())
-        .collect();
-    let kp: Vec<u64> = perm.iter().map(|&r| keys[r]).collect();
+    let xp = gather_rows(&x, cols, &perm);
+    let kp = gather_rows(&keys, 1, &perm);
     for m in METHODS {
         for t in [1.0, 0.6, 3.0] {
             let ctx = format!("{m:?} T={t}");
@@ -1336,7 +1300,7 @@ fn keyed_rows_depend_only_on_seed_and_key() {
             // thread counts do not matter
             for n in [1, 3, 8] {
                 let mut o = vec![0u32; rows];
-                pool(n).install(|| {
+                thread_pool(n).install(|| {
                     Sampler::new(9)
                         .method(m)
                         .temperature(t)

@@ -28,7 +28,8 @@
 //!   is itself below 5 it is merged into the smallest other cell); dof = cells − 1.
 //!   Masked cells (probability exactly 0) are not cells: their count must be exactly 0.
 //! * The count of the 1e-4 token is also checked with an exact two-sided binomial
-//!   p-value (tails summed in log space), at the same `ALPHA_CHECK`.
+//!   p-value (`common::stats::Binomial`: twice the tail on the count's side, from an
+//!   exact log-pmf), at the same `ALPHA_CHECK`.
 //!
 //! Every statistic is printed (`cargo test --release --test sampling_stats --
 //! --nocapture`); a test collects all its failures before it panics, so one report
@@ -36,7 +37,9 @@
 
 mod common;
 
-use common::{chi2_critical, ln_gamma};
+use common::METHODS;
+use common::rng::Draws;
+use common::stats::{Binomial, chi2_critical, chi2_critical_wilson_hilferty};
 
 use std::time::Instant;
 
@@ -55,41 +58,7 @@ const N: usize = 1_000_000;
 /// Identical rows per `sample_batch` call (at least; see `rows_per_call`).
 const ROWS: usize = 1000;
 
-const METHODS: [Method; 3] = [
-    Method::GumbelMax,
-    Method::GumbelMaxFused,
-    Method::SoftmaxRoulette,
-];
 const TEMPERATURES: [f32; 3] = [0.5, 1.0, 2.0];
-
-// ---------------------------------------------------------------------------------
-// Special functions and the chi-square distribution (f64)
-// ---------------------------------------------------------------------------------
-
-/// Exact two-sided binomial p-value of `k` successes in `n` trials of probability `p`:
-/// `min(1, 2·min(P(X ≤ k), P(X ≥ k)))`, pmf summed in log space.
-fn binomial_two_sided_p(k: u64, n: u64, p: f64) -> f64 {
-    let ln_c = ln_gamma(n as f64 + 1.0);
-    let (lp, lq) = (p.ln(), (-p).ln_1p());
-    let pmf = |i: u64| {
-        (ln_c - ln_gamma(i as f64 + 1.0) - ln_gamma((n - i) as f64 + 1.0)
-            + i as f64 * lp
-            + (n - i) as f64 * lq)
-            .exp()
-    };
-    let mean = n as f64 * p;
-    let lower: f64 = (0..=k).map(pmf).sum();
-    // the upper tail: sum until the terms (past the mean) stop contributing
-    let mut upper = 0.0;
-    for i in k..=n {
-        let t = pmf(i);
-        upper += t;
-        if (i as f64) > mean && t < upper * 1e-18 {
-            break;
-        }
-    }
-    (2.0 * lower.min(upper)).min(1.0)
-}
 
 // ---------------------------------------------------------------------------------
 // Goodness of fit
@@ -212,7 +181,7 @@ impl Report {
 
     /// Exact binomial check of one token's count.
     fn binomial(&mut self, case: &str, count: u64, n: u64, p: f64) {
-        let pv = binomial_two_sided_p(count, n, p);
+        let pv = Binomial { n, p }.two_sided_p(count);
         let ok = pv >= ALPHA_CHECK;
         println!(
             "STAT {:<28} {:<44} n={:>8} count={} expected={:.1} two-sided p={:.3e} {}",
@@ -297,11 +266,6 @@ fn uniform_row(seed: u64, n: usize, lo: f64, hi: f64) -> Vec<f32> {
     (0..n)
         .map(|_| (lo + (hi - lo) * ((g.next_u64() >> 11) as f64 / (1u64 << 53) as f64)) as f32)
         .collect()
-}
-
-/// A uniform strictly inside (0, 1) with 53-bit resolution.
-fn open_uniform(g: &mut Xoshiro256PlusPlus) -> f64 {
-    ((g.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
 fn logits_2() -> Vec<f32> {
@@ -404,7 +368,7 @@ fn free_roulette_counts(row: &[f32], t: f32, seed: u64, probs: bool) -> Vec<u64>
     let mut g = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut counts = vec![0u64; row.len()];
     for _ in 0..N {
-        let u = open_uniform(&mut g);
+        let u = g.uniform();
         let i = if probs {
             gumbel::softmax_roulette_probs(row, u, t)
         } else {
@@ -456,16 +420,18 @@ fn critical_values_are_right() {
     // large dof: Wilson–Hilferty with the one-sided normal quantile z(1e-7) =
     // 5.199337582 agrees to well under 1%.
     for dof in [200usize, 999] {
-        let k = dof as f64;
-        let h = 2.0 / (9.0 * k);
-        let wh = k * (1.0 - h + 5.199_337_582 * h.sqrt()).powi(3);
+        let wh = chi2_critical_wilson_hilferty(dof as u32, 5.199_337_582);
         let c = chi2_critical(dof as f64, ALPHA);
         assert!((c / wh - 1.0).abs() < 5e-3, "dof {dof}: {c} vs WH {wh}");
     }
     // the binomial p-value: symmetric-ish centre is 1, far tails are tiny
-    assert_eq!(binomial_two_sided_p(100, 1_000_000, 1e-4), 1.0);
-    assert!(binomial_two_sided_p(160, 1_000_000, 1e-4) < 1e-7);
-    assert!(binomial_two_sided_p(50, 1_000_000, 1e-4) < 1e-5);
+    let b = Binomial {
+        n: 1_000_000,
+        p: 1e-4,
+    };
+    assert_eq!(b.two_sided_p(100), 1.0);
+    assert!(b.two_sided_p(160) < 1e-7);
+    assert!(b.two_sided_p(50) < 1e-5);
     // a perfect fit passes, a clearly wrong one fails
     let p = [0.25, 0.25, 0.5];
     assert!(chi_square(&[250_000, 250_000, 500_000], &p).unwrap().stat == 0.0);

@@ -1,7 +1,29 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests, each defined once.
+//!
+//! * this module: the ISA paths to test, ulp distances, the first-index argmax
+//!   reference, the sampling methods, row permutations of a batch, rayon pools;
+//! * [`rng`]: the SplitMix64 input generators and the draws taken from them;
+//! * [`stats`]: special functions, chi-square, binomial and Kolmogorov–Smirnov.
+//!
+//! Every test file declares `mod common;` but none uses every helper, hence the
+//! `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod rng;
+pub mod stats;
+
+use gumbel::Method;
 use gumbel::simd::Isa;
+
+/// `f32::NEG_INFINITY`: a masked logit.
+pub const NEG_INF: f32 = f32::NEG_INFINITY;
+
+/// Every sampling method of the `Sampler`.
+pub const METHODS: [Method; 3] = [
+    Method::GumbelMax,
+    Method::GumbelMaxFused,
+    Method::SoftmaxRoulette,
+];
 
 /// The ISA paths to test on this machine.
 ///
@@ -55,110 +77,32 @@ pub fn ulp_at(r: f64) -> f64 {
     f64::from_bits(((e.max(-126) - 23 + 1023) as u64) << 52)
 }
 
-// ---------------------------------------------------------------------------------
-// Special functions and the chi-square distribution (f64), for the statistical tests
-// ---------------------------------------------------------------------------------
-
-/// `ln Γ(x)` for `x ≥ 0.5` (Lanczos, g = 7, 9 terms: ~1e-15 relative).
-pub fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    assert!(
-        x >= 0.5,
-        "ln_gamma is only needed (and implemented) for x >= 0.5"
-    );
-    let x = x - 1.0;
-    let mut a = C[0];
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
+/// Lowest index of the maximum (strictly greater wins, so ties go to the lowest
+/// index); `None` when every entry is `-inf` (or NaN), or the row is empty.
+pub fn first_argmax(x: &[f32]) -> Option<usize> {
+    let mut best = NEG_INF;
+    let mut idx = None;
+    for (i, &v) in x.iter().enumerate() {
+        if v > best {
+            best = v;
+            idx = Some(i);
+        }
     }
-    let t = x + 7.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+    idx
 }
 
-/// Regularized upper incomplete gamma `Q(a, x) = Γ(a, x) / Γ(a)`.
-pub fn gamma_q(a: f64, x: f64) -> f64 {
-    if x <= 0.0 {
-        return 1.0;
-    }
-    let ln_prefix = a * x.ln() - x - ln_gamma(a);
-    if x < a + 1.0 {
-        // series for P(a, x)
-        let mut ap = a;
-        let mut del = 1.0 / a;
-        let mut sum = del;
-        for _ in 0..100_000 {
-            ap += 1.0;
-            del *= x / ap;
-            sum += del;
-            if del.abs() < sum.abs() * 1e-17 {
-                break;
-            }
-        }
-        1.0 - sum * ln_prefix.exp()
-    } else {
-        // continued fraction for Q(a, x), modified Lentz
-        const TINY: f64 = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / TINY;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..100_000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < TINY {
-                d = TINY;
-            }
-            c = b + an / c;
-            if c.abs() < TINY {
-                c = TINY;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        ln_prefix.exp() * h
-    }
+/// The rows `perm[0], perm[1], …` of the row-major batch `x` (rows of `cols`), in that
+/// order; `cols = 1` permutes a per-row vector such as keys.
+pub fn gather_rows<T: Copy>(x: &[T], cols: usize, perm: &[usize]) -> Vec<T> {
+    perm.iter()
+        .flat_map(|&r| x[r * cols..(r + 1) * cols].iter().copied())
+        .collect()
 }
 
-/// Survival function of the chi-square distribution with `dof` degrees of freedom,
-/// `P(χ²_dof > x) = Q(dof/2, x/2)`.
-pub fn chi2_sf(x: f64, dof: f64) -> f64 {
-    gamma_q(dof / 2.0, x / 2.0)
-}
-
-/// The `x` with `P(χ²_dof > x) = alpha`, by bisection on `chi2_sf` (decreasing in `x`).
-pub fn chi2_critical(dof: f64, alpha: f64) -> f64 {
-    assert!(dof >= 1.0);
-    let mut lo = 0.0f64;
-    let mut hi = dof + 10.0;
-    while chi2_sf(hi, dof) > alpha {
-        lo = hi;
-        hi *= 2.0;
-    }
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if chi2_sf(mid, dof) > alpha {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        if hi - lo <= 1e-12 * hi {
-            break;
-        }
-    }
-    0.5 * (lo + hi)
+/// A rayon pool of exactly `threads` threads, for determinism-across-thread-count tests.
+pub fn thread_pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
 }
