@@ -19,34 +19,21 @@
 
 mod common;
 
-use common::chi2_critical;
+use common::METHODS;
+use common::rng::{Draws, RngCore, splitmix};
+use common::stats::chi2_critical;
 use gumbel::half::{bf16, f16};
 use gumbel::noise::fill_gumbel;
 use gumbel::simd::{Backend, with_isa};
 use gumbel::{Element, Error, Method, Sampler, gumbel_max, softmax_roulette};
 
-const METHODS: [Method; 3] = [
-    Method::GumbelMax,
-    Method::GumbelMaxFused,
-    Method::SoftmaxRoulette,
-];
-
-/// SplitMix64 step (deterministic test data).
-fn next(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
 /// Logits for row `r` of a test batch: N(0, 3)-ish values with masks, ties, a few
 /// large and (for f16) subnormal magnitudes, as f32 that the element type represents.
 fn raw_logits(n: usize, seed: u64) -> Vec<f32> {
-    let mut st = seed;
+    let mut rng = splitmix(seed);
     (0..n)
         .map(|_| {
-            let z = next(&mut st);
+            let z = rng.next_u64();
             match z % 23 {
                 0 => f32::NEG_INFINITY,
                 1 => 2.5,      // ties across the row
@@ -347,13 +334,13 @@ fn chi_square_every_method<H: Half>() {
     let mut counts_g = vec![0u64; cols];
     let mut counts_r = vec![0u64; cols];
     let mut g = vec![0.0f32; cols * ROWS];
-    let mut st = 0xfeed + H::NAME.len() as u64;
+    let mut rng = splitmix(0xfeed + H::NAME.len() as u64);
     for call in 0..(N / ROWS) as u64 {
         fill_gumbel(0xabc + H::NAME.len() as u64, call, &mut g);
         for r in 0..ROWS {
             let i = gumbel_max(&x, &g[r * cols..(r + 1) * cols], t).unwrap();
             counts_g[i] += 1;
-            let u = ((next(&mut st) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            let u = rng.uniform();
             counts_r[softmax_roulette(&x, u, t).unwrap()] += 1;
         }
     }
