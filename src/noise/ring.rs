@@ -1,8 +1,7 @@
 //! [`NoiseRing`]: Gumbel noise generated before the logits exist, handed out once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::thread::{self, JoinHandle};
 
 use rayon::prelude::*;
 
@@ -377,10 +376,27 @@ impl std::fmt::Debug for NoiseRing {
     }
 }
 
+/// What a [`BackgroundRing`] and its refill thread share.
+///
+/// The rule that keeps the handshake free of lost wakeups: every change a waiter on
+/// `changed` looks at (the ring's counters, `stop`) is made while holding `state`'s
+/// mutex, and `changed` is notified after it. A waiter checks its condition and goes
+/// to sleep without letting go of the mutex in between (`Condvar::wait` releases it
+/// atomically), so a change either comes before the check or wakes the sleeper.
 struct Shared {
-    ring: Mutex<NoiseRing>,
+    state: Mutex<State>,
+    /// Notified after a claim, an installed block, a synchronous refill, and `stop`.
     changed: Condvar,
-    stop: AtomicBool,
+}
+
+/// The part of [`Shared`] under its mutex.
+struct State {
+    ring: NoiseRing,
+    /// Set once, by [`BackgroundRing::stop`]; the refill thread exits when it sees it.
+    /// A plain `bool` under the mutex, not an atomic beside it: set without the lock,
+    /// it could land between the refiller's look at it and its sleep, and that
+    /// notification was lost (issue 9: `drop` then waited in `join` forever).
+    stop: bool,
 }
 
 /// A [`NoiseRing`] kept full by a background thread.
@@ -407,7 +423,7 @@ pub struct BackgroundRing {
 impl std::fmt::Debug for BackgroundRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BackgroundRing")
-            .field("ring", &*self.lock())
+            .field("ring", &self.lock().ring)
             .finish()
     }
 }
@@ -415,13 +431,12 @@ impl std::fmt::Debug for BackgroundRing {
 impl BackgroundRing {
     fn new(ring: NoiseRing) -> BackgroundRing {
         let shared = Arc::new(Shared {
-            ring: Mutex::new(ring),
+            state: Mutex::new(State { ring, stop: false }),
             changed: Condvar::new(),
-            stop: AtomicBool::new(false),
         });
         let k = active_kernels();
         let worker = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("gumbel-noise-refill".into())
             .spawn(move || refill_loop(&worker, k))
             .expect("spawn the noise refill thread");
@@ -431,8 +446,8 @@ impl BackgroundRing {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, NoiseRing> {
-        self.shared.ring.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Claim `n` values and pass them to `f` while the ring is locked (the refiller
@@ -448,8 +463,8 @@ impl BackgroundRing {
     /// ```
     pub fn claim_with<R>(&self, n: usize, f: impl FnOnce(&[f32]) -> R) -> Result<R, crate::Error> {
         let r = {
-            let mut ring = self.lock();
-            let noise = ring.claim(n)?;
+            let mut state = self.lock();
+            let noise = state.ring.claim(n)?;
             f(noise)
         };
         self.shared.changed.notify_all();
@@ -464,7 +479,7 @@ impl BackgroundRing {
     /// assert_eq!(cap, 1 << 14);
     /// ```
     pub fn with_ring<R>(&self, f: impl FnOnce(&mut NoiseRing) -> R) -> R {
-        let r = f(&mut self.lock());
+        let r = f(&mut self.lock().ring);
         self.shared.changed.notify_all();
         r
     }
@@ -477,7 +492,7 @@ impl BackgroundRing {
     /// assert_eq!(ring.ready(), 1 << 14);
     /// ```
     pub fn ready(&self) -> usize {
-        self.lock().ready()
+        self.lock().ring.ready()
     }
 
     /// Values generated on the claiming thread because the refiller was behind.
@@ -488,7 +503,7 @@ impl BackgroundRing {
     /// assert_eq!(ring.generated_on_claim(), 0);
     /// ```
     pub fn generated_on_claim(&self) -> u64 {
-        self.lock().generated_on_claim()
+        self.lock().ring.generated_on_claim()
     }
 
     /// Stop the refiller and take the ring back.
@@ -504,13 +519,19 @@ impl BackgroundRing {
         let shared = Arc::clone(&self.shared);
         drop(self);
         match Arc::try_unwrap(shared) {
-            Ok(s) => s.ring.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Ok(s) => {
+                let state = s.state.into_inner().unwrap_or_else(|e| e.into_inner());
+                state.ring
+            }
             Err(_) => unreachable!("the refill thread has been joined"),
         }
     }
 
+    /// Tell the refill thread to exit and join it. `stop` is set under the mutex (see
+    /// [`Shared`]): the refiller either sees it at its next look or is asleep in
+    /// `wait` and is woken by the notification.
     fn stop(&mut self) {
-        self.shared.stop.store(true, Ordering::Release);
+        self.lock().stop = true;
         self.shared.changed.notify_all();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -525,12 +546,12 @@ impl BackgroundRing {
     /// assert_eq!(ring.ready(), ring.with_ring(|r| r.capacity()));
     /// ```
     pub fn wait_full(&self) {
-        let mut ring = self.lock();
-        while ring.filled < ring.limit() {
-            ring = self
+        let mut state = self.lock();
+        while state.ring.filled < state.ring.limit() {
+            state = self
                 .shared
                 .changed
-                .wait(ring)
+                .wait(state)
                 .unwrap_or_else(|e| e.into_inner());
         }
     }
@@ -541,29 +562,36 @@ fn refill_loop(shared: &Shared, k: &'static Kernels) {
     loop {
         // find the next block to make, or sleep until a claim frees space
         let (seed, block) = {
-            let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            // `stop` and the ring are checked under the lock that `wait` releases
+            // atomically: no change can slip in between the check and the sleep
             loop {
-                if shared.stop.load(Ordering::Acquire) {
+                if state.stop {
                     return;
                 }
-                if ring.filled < ring.limit() {
+                if state.ring.filled < state.ring.limit() {
                     break;
                 }
-                ring = shared.changed.wait(ring).unwrap_or_else(|e| e.into_inner());
+                state = shared
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner());
             }
-            (ring.seed, ring.filled / RING_BLOCK as u64)
+            (state.ring.seed, state.ring.filled / RING_BLOCK as u64)
         };
         let mut st = LaneState::new(seed, block);
         (k.fill_gumbel)(&mut st, &mut tmp);
-        let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
-        // install only if nobody made this block meanwhile and it still fits
+        let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let ring = &mut state.ring;
+        // install only if nobody made this block meanwhile and it still fits;
+        // otherwise the copy is discarded (a claim made the same values itself)
         let start = block * RING_BLOCK as u64;
         if ring.filled / RING_BLOCK as u64 == block && start < ring.limit() {
             let slot = (block % ring.nblocks()) as usize * RING_BLOCK;
             ring.buf_mut()[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
             ring.filled = start + RING_BLOCK as u64;
             ring.in_refill += RING_BLOCK as u64;
-            drop(ring);
+            drop(state);
             shared.changed.notify_all();
         }
     }
