@@ -75,6 +75,7 @@ mod error;
 pub mod noise;
 mod sample;
 pub mod simd;
+mod sync;
 
 pub use batch::{
     DEFAULT_PARALLEL_THRESHOLD, DEFAULT_RING_CAPACITY, Method, SAMPLE_N_TABLE_MIN, Sampler,

@@ -1,11 +1,10 @@
 //! [`NoiseRing`]: Gumbel noise generated before the logits exist, handed out once.
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
-
 use rayon::prelude::*;
 
 use crate::simd::{Kernels, active_kernels};
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::lanes::LaneState;
 
@@ -230,18 +229,28 @@ impl NoiseRing {
         } else {
             k.fill_gumbel
         };
+        let make = |(slot, dst): (usize, &mut [f32])| {
+            // the block in [first, end) that lives in this slot, if any
+            let slot = slot as u64;
+            let b = first + (slot + nb - first % nb) % nb;
+            if b < end {
+                let mut st = LaneState::new(seed, b);
+                fill(&mut st, dst);
+            }
+        };
+        // Under loom the ring is model-checked from loom's threads, which must not
+        // block on rayon's pool (whose std primitives loom cannot see): same blocks,
+        // made one after the other.
+        #[cfg(not(loom))]
         self.buf_mut()
             .par_chunks_mut(RING_BLOCK)
             .enumerate()
-            .for_each(|(slot, dst)| {
-                // the block in [first, end) that lives in this slot, if any
-                let slot = slot as u64;
-                let b = first + (slot + nb - first % nb) % nb;
-                if b < end {
-                    let mut st = LaneState::new(seed, b);
-                    fill(&mut st, dst);
-                }
-            });
+            .for_each(make);
+        #[cfg(loom)]
+        self.buf_mut()
+            .chunks_mut(RING_BLOCK)
+            .enumerate()
+            .for_each(make);
         let made = (end - first) * bl;
         self.filled = end * bl;
         made
