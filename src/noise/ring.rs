@@ -413,8 +413,7 @@ struct State {
 /// The refiller generates one block at a time *outside* the lock and then installs it,
 /// so a claim never waits for more than a block copy. If a claim needs noise the
 /// refiller has not installed yet, the claim generates it itself (identical content:
-/// positions are fixed by the seed), and the refiller drops its copy. Dropping the
-/// `BackgroundRing` stops and joins the thread.
+/// positions are fixed by the seed), and the refiller drops its copy.
 ///
 /// ```
 /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 15).into_background();
@@ -423,6 +422,35 @@ struct State {
 /// let token = ring.claim_with(1000, |noise| gumbel::gumbel_max(&vec![0.0; 1000], noise, 1.0)).unwrap().unwrap();
 /// assert!(token < 1000);
 /// assert_eq!(ring.generated_on_claim(), before);
+/// ```
+///
+/// # Drop
+///
+/// Dropping a `BackgroundRing`, or taking its ring back with
+/// [`into_inner`](Self::into_inner), stops the refill thread and joins it: **when
+/// `drop` returns, the thread has exited**, whatever it was doing (asleep on a full
+/// ring, making a block, installing one). **No noise is lost or reused**: positions
+/// handed out are never handed out again (by this ring or by the [`NoiseRing`] that
+/// `into_inner` returns, which continues after them), and a block the refiller made
+/// but did not install is simply discarded — if its positions are ever needed,
+/// identical content is regenerated from the seed.
+///
+/// The stop request is made under the ring's mutex, the one the refiller sleeps with,
+/// so it cannot slip in between the refiller's last look and its sleep; this
+/// handshake (claims, refills, waits for a full ring, the stop) is model-checked under
+/// every interleaving with [loom](https://docs.rs/loom) (`tests/loom_ring.rs`).
+///
+/// ```
+/// use gumbel::noise::NoiseRing;
+///
+/// let ring = NoiseRing::new(5, 1 << 14).into_background();
+/// let first = ring.claim_with(100, |g| g.to_vec()).unwrap();
+/// let mut ring = ring.into_inner(); // the refill thread has exited
+/// assert_eq!(ring.position(), 100);
+/// let next = ring.claim(100).unwrap().to_vec(); // continues, never repeats
+/// let mut both = vec![0.0f32; 200];
+/// NoiseRing::new(5, 1 << 14).claim_into(&mut both);
+/// assert_eq!([first, next].concat(), both);
 /// ```
 pub struct BackgroundRing {
     shared: Arc<Shared>,
@@ -515,7 +543,9 @@ impl BackgroundRing {
         self.lock().ring.generated_on_claim()
     }
 
-    /// Stop the refiller and take the ring back.
+    /// Stop the refiller and take the ring back: the thread has exited when this
+    /// returns, and the ring continues after the positions handed out (see
+    /// [Drop](Self#drop)).
     ///
     /// ```
     /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
