@@ -227,6 +227,11 @@ impl Sampler {
     /// Keep the ring full from a background thread ([`BackgroundRing`]); `false` brings
     /// it back to the caller's thread. The noise handed out is identical either way.
     ///
+    /// Dropping the sampler (or switching back with `false`, or replacing the ring with
+    /// [`ring_capacity`](Self::ring_capacity)) stops the thread and joins it: it has
+    /// exited when the drop returns, and no noise is lost or handed out twice (see
+    /// [`BackgroundRing`'s drop guarantees](BackgroundRing#drop)).
+    ///
     /// ```
     /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16).background_refill(true);
     /// s.wait_for_noise();

@@ -94,6 +94,7 @@ mod error;
 pub mod noise;
 mod sample;
 pub mod simd;
+mod sync;
 
 pub use batch::{DEFAULT_RING_CAPACITY, Method, Sampler};
 pub use distribution::Gumbel;

@@ -1,12 +1,10 @@
 //! [`NoiseRing`]: Gumbel noise generated before the logits exist, handed out once.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
-
 use rayon::prelude::*;
 
 use crate::simd::Backend;
+use crate::sync::thread::{self, JoinHandle};
+use crate::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::lanes::lane_state;
 
@@ -260,18 +258,28 @@ impl NoiseRing {
                 k.fill_gumbel(st, dst)
             }
         };
+        let make = |(slot, dst): (usize, &mut [f32])| {
+            // the block in [first, end) that lives in this slot, if any
+            let slot = slot as u64;
+            let b = first + (slot + nb - first % nb) % nb;
+            if b < end {
+                let mut st = lane_state(seed, b);
+                fill(&mut st, dst);
+            }
+        };
+        // Under loom the ring is model-checked from loom's threads, which must not
+        // block on rayon's pool (whose std primitives loom cannot see): same blocks,
+        // made one after the other.
+        #[cfg(not(loom))]
         self.buf_mut()
             .par_chunks_mut(RING_BLOCK)
             .enumerate()
-            .for_each(|(slot, dst)| {
-                // the block in [first, end) that lives in this slot, if any
-                let slot = slot as u64;
-                let b = first + (slot + nb - first % nb) % nb;
-                if b < end {
-                    let mut st = lane_state(seed, b);
-                    fill(&mut st, dst);
-                }
-            });
+            .for_each(make);
+        #[cfg(loom)]
+        self.buf_mut()
+            .chunks_mut(RING_BLOCK)
+            .enumerate()
+            .for_each(make);
         let made = (end - first) * bl;
         self.filled = end * bl;
         made
@@ -403,10 +411,27 @@ impl std::fmt::Debug for NoiseRing {
     }
 }
 
+/// What a [`BackgroundRing`] and its refill thread share.
+///
+/// The rule that keeps the handshake free of lost wakeups: every change a waiter on
+/// `changed` looks at (the ring's counters, `stop`) is made while holding `state`'s
+/// mutex, and `changed` is notified after it. A waiter checks its condition and goes
+/// to sleep without letting go of the mutex in between (`Condvar::wait` releases it
+/// atomically), so a change either comes before the check or wakes the sleeper.
 struct Shared {
-    ring: Mutex<NoiseRing>,
+    state: Mutex<State>,
+    /// Notified after a claim, an installed block, a synchronous refill, and `stop`.
     changed: Condvar,
-    stop: AtomicBool,
+}
+
+/// The part of [`Shared`] under its mutex.
+struct State {
+    ring: NoiseRing,
+    /// Set once, by [`BackgroundRing::stop`]; the refill thread exits when it sees it.
+    /// A plain `bool` under the mutex, not an atomic beside it: set without the lock,
+    /// it could land between the refiller's look at it and its sleep, and that
+    /// notification was lost (issue 9: `drop` then waited in `join` forever).
+    stop: bool,
 }
 
 /// A [`NoiseRing`] kept full by a background thread.
@@ -414,8 +439,7 @@ struct Shared {
 /// The refiller generates one block at a time *outside* the lock and then installs it,
 /// so a claim never waits for more than a block copy. If a claim needs noise the
 /// refiller has not installed yet, the claim generates it itself (identical content:
-/// positions are fixed by the seed), and the refiller drops its copy. Dropping the
-/// `BackgroundRing` stops and joins the thread.
+/// positions are fixed by the seed), and the refiller drops its copy.
 ///
 /// ```
 /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 15).into_background();
@@ -425,6 +449,35 @@ struct Shared {
 /// assert!(token < 1000);
 /// assert_eq!(ring.generated_on_claim(), before);
 /// ```
+///
+/// # Drop
+///
+/// Dropping a `BackgroundRing`, or taking its ring back with
+/// [`into_inner`](Self::into_inner), stops the refill thread and joins it: **when
+/// `drop` returns, the thread has exited**, whatever it was doing (asleep on a full
+/// ring, making a block, installing one). **No noise is lost or reused**: positions
+/// handed out are never handed out again (by this ring or by the [`NoiseRing`] that
+/// `into_inner` returns, which continues after them), and a block the refiller made
+/// but did not install is simply discarded — if its positions are ever needed,
+/// identical content is regenerated from the seed.
+///
+/// The stop request is made under the ring's mutex, the one the refiller sleeps with,
+/// so it cannot slip in between the refiller's last look and its sleep; this
+/// handshake (claims, refills, waits for a full ring, the stop) is model-checked under
+/// every interleaving with [loom](https://docs.rs/loom) (`tests/loom_ring.rs`).
+///
+/// ```
+/// use gumbel::noise::NoiseRing;
+///
+/// let ring = NoiseRing::new(5, 1 << 14).into_background();
+/// let first = ring.claim_with(100, |g| g.to_vec()).unwrap();
+/// let mut ring = ring.into_inner(); // the refill thread has exited
+/// assert_eq!(ring.position(), 100);
+/// let next = ring.claim(100).unwrap().to_vec(); // continues, never repeats
+/// let mut both = vec![0.0f32; 200];
+/// NoiseRing::new(5, 1 << 14).claim_into(&mut both);
+/// assert_eq!([first, next].concat(), both);
+/// ```
 pub struct BackgroundRing {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -433,7 +486,7 @@ pub struct BackgroundRing {
 impl std::fmt::Debug for BackgroundRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BackgroundRing")
-            .field("ring", &*self.lock())
+            .field("ring", &self.lock().ring)
             .finish()
     }
 }
@@ -441,12 +494,11 @@ impl std::fmt::Debug for BackgroundRing {
 impl BackgroundRing {
     fn new(ring: NoiseRing) -> BackgroundRing {
         let shared = Arc::new(Shared {
-            ring: Mutex::new(ring),
+            state: Mutex::new(State { ring, stop: false }),
             changed: Condvar::new(),
-            stop: AtomicBool::new(false),
         });
         let worker = Arc::clone(&shared);
-        let thread = std::thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("gumbel-noise-refill".into())
             .spawn(move || refill_loop(&worker))
             .expect("spawn the noise refill thread");
@@ -456,8 +508,8 @@ impl BackgroundRing {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, NoiseRing> {
-        self.shared.ring.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Claim `n` values and pass them to `f` while the ring is locked (the refiller
@@ -473,8 +525,8 @@ impl BackgroundRing {
     /// ```
     pub fn claim_with<R>(&self, n: usize, f: impl FnOnce(&[f32]) -> R) -> Result<R, crate::Error> {
         let r = {
-            let mut ring = self.lock();
-            let noise = ring.claim(n)?;
+            let mut state = self.lock();
+            let noise = state.ring.claim(n)?;
             f(noise)
         };
         self.shared.changed.notify_all();
@@ -489,7 +541,7 @@ impl BackgroundRing {
     /// assert_eq!(cap, 1 << 14);
     /// ```
     pub fn with_ring<R>(&self, f: impl FnOnce(&mut NoiseRing) -> R) -> R {
-        let r = f(&mut self.lock());
+        let r = f(&mut self.lock().ring);
         self.shared.changed.notify_all();
         r
     }
@@ -502,7 +554,7 @@ impl BackgroundRing {
     /// assert_eq!(ring.ready(), 1 << 14);
     /// ```
     pub fn ready(&self) -> usize {
-        self.lock().ready()
+        self.lock().ring.ready()
     }
 
     /// Values generated on the claiming thread because the refiller was behind.
@@ -513,10 +565,12 @@ impl BackgroundRing {
     /// assert_eq!(ring.generated_on_claim(), 0);
     /// ```
     pub fn generated_on_claim(&self) -> u64 {
-        self.lock().generated_on_claim()
+        self.lock().ring.generated_on_claim()
     }
 
-    /// Stop the refiller and take the ring back.
+    /// Stop the refiller and take the ring back: the thread has exited when this
+    /// returns, and the ring continues after the positions handed out (see
+    /// [Drop](Self#drop)).
     ///
     /// ```
     /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
@@ -529,13 +583,19 @@ impl BackgroundRing {
         let shared = Arc::clone(&self.shared);
         drop(self);
         match Arc::try_unwrap(shared) {
-            Ok(s) => s.ring.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Ok(s) => {
+                let state = s.state.into_inner().unwrap_or_else(|e| e.into_inner());
+                state.ring
+            }
             Err(_) => unreachable!("the refill thread has been joined"),
         }
     }
 
+    /// Tell the refill thread to exit and join it. `stop` is set under the mutex (see
+    /// [`Shared`]): the refiller either sees it at its next look or is asleep in
+    /// `wait` and is woken by the notification.
     fn stop(&mut self) {
-        self.shared.stop.store(true, Ordering::Release);
+        self.lock().stop = true;
         self.shared.changed.notify_all();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -550,12 +610,12 @@ impl BackgroundRing {
     /// assert_eq!(ring.ready(), ring.with_ring(|r| r.capacity()));
     /// ```
     pub fn wait_full(&self) {
-        let mut ring = self.lock();
-        while ring.filled < ring.limit() {
-            ring = self
+        let mut state = self.lock();
+        while state.ring.filled < state.ring.limit() {
+            state = self
                 .shared
                 .changed
-                .wait(ring)
+                .wait(state)
                 .unwrap_or_else(|e| e.into_inner());
         }
     }
@@ -566,29 +626,40 @@ fn refill_loop(shared: &Shared) {
     loop {
         // find the next block to make, or sleep until a claim frees space
         let (seed, block, k) = {
-            let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            // `stop` and the ring are checked under the lock that `wait` releases
+            // atomically: no change can slip in between the check and the sleep
             loop {
-                if shared.stop.load(Ordering::Acquire) {
+                if state.stop {
                     return;
                 }
-                if ring.filled < ring.limit() {
+                if state.ring.filled < state.ring.limit() {
                     break;
                 }
-                ring = shared.changed.wait(ring).unwrap_or_else(|e| e.into_inner());
+                state = shared
+                    .changed
+                    .wait(state)
+                    .unwrap_or_else(|e| e.into_inner());
             }
-            (ring.seed, ring.filled / RING_BLOCK as u64, ring.backend)
+            (
+                state.ring.seed,
+                state.ring.filled / RING_BLOCK as u64,
+                state.ring.backend,
+            )
         };
         let mut st = lane_state(seed, block);
         k.fill_gumbel(&mut st, &mut tmp);
-        let mut ring = shared.ring.lock().unwrap_or_else(|e| e.into_inner());
-        // install only if nobody made this block meanwhile and it still fits
+        let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        let ring = &mut state.ring;
+        // install only if nobody made this block meanwhile and it still fits;
+        // otherwise the copy is discarded (a claim made the same values itself)
         let start = block * RING_BLOCK as u64;
         if ring.filled / RING_BLOCK as u64 == block && start < ring.limit() {
             let slot = (block % ring.nblocks()) as usize * RING_BLOCK;
             ring.buf_mut()[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
             ring.filled = start + RING_BLOCK as u64;
             ring.in_refill += RING_BLOCK as u64;
-            drop(ring);
+            drop(state);
             shared.changed.notify_all();
         }
     }
