@@ -1,5 +1,7 @@
 //! [`Sampler`]: seeded, batched sampling, rayon across rows.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rayon::prelude::*;
 
 use crate::error::{Error, check_len};
@@ -8,7 +10,8 @@ use crate::noise::seed::{
     DOMAIN_FUSED, DOMAIN_KEYED, DOMAIN_KEYED_UNIFORM, DOMAIN_RING, DOMAIN_UNIFORM, domain_seed,
     uniform_at,
 };
-use crate::noise::{BackgroundRing, NoiseRing};
+use crate::noise::{BackgroundRing, MAX_BLOCK, NoiseRing};
+use crate::sample::gumbel_max::Drawn;
 use crate::sample::many::{self, Draws};
 use crate::sample::par::{DEFAULT_PARALLEL_THRESHOLD, batch_rows, par_rows, rows_each};
 use crate::sample::{Temperature, gumbel_max, relaxed, roulette};
@@ -21,11 +24,15 @@ use crate::simd::source::{Input, Logits, Probs};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Method {
     /// Gumbel-max with noise from the sampler's [`NoiseRing`]: with the ring full, the
-    /// sampling step is one fused add + argmax pass over logits and noise.
+    /// sampling step reads the logits (for their row and block maxima) and the ring's
+    /// small table of block noise maxima, and reads noise only for the few blocks that
+    /// can win (exact pruning, see [`Sampler::pruning`]).
     #[default]
     GumbelMax,
-    /// Gumbel-max with the noise generated in registers inside the argmax pass: no
-    /// table, no allocation, no memory traffic for noise; each row costs the noise.
+    /// Gumbel-max with the noise generated in registers: no table, no memory traffic
+    /// for noise. The generator steps through every position, but `−ln(−ln U)` is
+    /// evaluated only for the lanes that can win (exact pruning), so a long row costs
+    /// about a read of its logits plus the generator's integer steps.
     GumbelMaxFused,
     /// Softmax + roulette wheel: max, exp-sum and scan passes, one uniform per row.
     SoftmaxRoulette,
@@ -75,8 +82,12 @@ impl Ring {
 /// of calls — never of the rayon thread count, the ISA-independent chunking, or when
 /// the ring was refilled:
 ///
-/// * `GumbelMax` reads ring positions in order (row `r` of a batch gets the `r`-th
-///   `cols` values of the claim); ring content is fixed by `(seed, position)`.
+/// * `GumbelMax` reads ring positions in order: a call starts at the ring's next
+///   position rounded up to a multiple of 64 (the positions skipped are never handed
+///   out), and row `r` gets the `cols` values at `start + r·stride`, with `stride` =
+///   `cols` rounded up to a multiple of 64 (the rest of each stride is consumed
+///   unused); ring content is fixed by `(seed, position)`. The 64-value alignment lets
+///   the ring's block-maximum table prune the noise reads exactly.
 /// * `GumbelMaxFused` gives the `n`-th row this sampler ever samples the noise stream
 ///   `n` of a seed derived from the sampler's seed.
 /// * `SoftmaxRoulette` gives the `n`-th row uniform number `n` of a SplitMix64
@@ -102,8 +113,11 @@ pub struct Sampler {
     ring_capacity: usize,
     rows: u64,
     parallel_threshold: usize,
+    pruning: bool,
+    evaluated: u64,
     scratch: Vec<u32>,
     noise: Vec<f32>,
+    noise_max: Vec<f32>,
 }
 
 impl std::fmt::Debug for Sampler {
@@ -145,8 +159,11 @@ impl Sampler {
             ring_capacity: DEFAULT_RING_CAPACITY,
             rows: 0,
             parallel_threshold: DEFAULT_PARALLEL_THRESHOLD,
+            pruning: true,
+            evaluated: 0,
             scratch: Vec::new(),
             noise: Vec::new(),
+            noise_max: Vec::new(),
         }
     }
 
@@ -259,6 +276,38 @@ impl Sampler {
     pub fn parallel_threshold(mut self, elements: usize) -> Sampler {
         self.parallel_threshold = elements;
         self
+    }
+
+    /// Exact pruning of the Gumbel-max noise (on by default): the fused and keyed paths
+    /// evaluate `−ln(−ln U)` only for positions that can still win, and return the
+    /// same tokens as with every noise value evaluated (see `docs/math.md`, §5). `false`
+    /// evaluates everything — the reference the tests and benchmarks compare against.
+    ///
+    /// ```
+    /// use gumbel::{Method, Sampler};
+    /// let logits: Vec<f32> = (0..100_000).map(|i| ((i * 7919) % 1000) as f32 * 0.01).collect();
+    /// let mut a = Sampler::new(1).method(Method::GumbelMaxFused);
+    /// let mut b = Sampler::new(1).method(Method::GumbelMaxFused).pruning(false);
+    /// assert_eq!(a.sample(&logits)?, b.sample(&logits)?);
+    /// assert!(a.noise_evaluated() < b.noise_evaluated() / 10);
+    /// # Ok::<(), gumbel::Error>(())
+    /// ```
+    pub fn pruning(mut self, on: bool) -> Sampler {
+        self.pruning = on;
+        self
+    }
+
+    /// Positions whose Gumbel noise the Gumbel-max calls of this sampler have evaluated
+    /// (computed in full, or read from the ring) so far: every position without
+    /// pruning, a small fraction with it. Greedy rows (`T = 0`) evaluate none.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(3).method(gumbel::Method::GumbelMaxFused);
+    /// s.sample(&[0.0f32; 10]).unwrap();
+    /// assert!(s.noise_evaluated() >= 1);
+    /// ```
+    pub fn noise_evaluated(&self) -> u64 {
+        self.evaluated
     }
 
     /// Rows sampled so far by the non-keyed calls.
@@ -616,6 +665,12 @@ impl Sampler {
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let base = self.rows;
         let seed = self.seed;
+        let prune = self.pruning;
+        let evaluated = AtomicU64::new(0);
+        let count = |d: Drawn| {
+            evaluated.fetch_add(d.1 as u64, Ordering::Relaxed);
+            d.0 as u32
+        };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         scratch.resize(rows, 0);
@@ -644,8 +699,9 @@ impl Sampler {
                         keys[r],
                         t,
                         r,
+                        prune,
                     )
-                    .map(|i| i as u32)
+                    .map(count)
                 })
             }
             (None, Method::SoftmaxRoulette, _) => {
@@ -671,19 +727,30 @@ impl Sampler {
                         base + r as u64,
                         t,
                         r,
+                        prune,
                     )
-                    .map(|i| i as u32)
+                    .map(count)
                 })
             }
             (None, Method::GumbelMax, Temperature::Positive(_)) => {
-                with_ring_noise(&mut self.ring, &mut self.noise, x.len(), |g| {
-                    ring_rows::<I, L>(b, x, g, cols, t, &mut scratch, parallel)
+                // row r reads ring positions start + r·stride .. + cols, `start` and
+                // `stride` multiples of 64, so every row's 64-blocks are the ring's
+                let stride = cols.next_multiple_of(MAX_BLOCK);
+                let blocks = cols.div_ceil(MAX_BLOCK);
+                let spare = (&mut self.noise, &mut self.noise_max);
+                with_ring_blocks(&mut self.ring, spare, b, rows * stride, |g, gm| {
+                    rows_each(&mut scratch, parallel, |r| {
+                        let (xr, gr) = (&x[r * cols..(r + 1) * cols], &g[r * stride..]);
+                        let mr = &gm[r * stride / MAX_BLOCK..][..blocks];
+                        gumbel_max::row_ring::<I, L>(b, xr, &gr[..cols], mr, t, r, prune).map(count)
+                    })
                 })
             }
         };
         if keys.is_none() {
             self.rows += rows as u64;
         }
+        self.evaluated += evaluated.into_inner();
         if result.is_ok() {
             out.copy_from_slice(&scratch);
         }
@@ -692,19 +759,36 @@ impl Sampler {
     }
 }
 
-fn ring_rows<I: Input, L: Element>(
+/// Hand `n` ring values (`n` a multiple of 64, starting at a multiple of 64) and the
+/// maxima of their 64-blocks to `f`: claimed in place when they fit the ring (under the
+/// background refiller's lock if there is one), copied into `spare` otherwise.
+fn with_ring_blocks<R>(
+    ring: &mut Ring,
+    spare: (&mut Vec<f32>, &mut Vec<f32>),
     b: Backend,
-    x: &[L],
-    g: &[f32],
-    cols: usize,
-    t: Temperature,
-    scratch: &mut [u32],
-    parallel: Option<usize>,
-) -> Result<(), Error> {
-    rows_each(scratch, parallel, |r| {
-        let span = r * cols..(r + 1) * cols;
-        gumbel_max::row_with_noise::<I, L>(b, &x[span.clone()], &g[span], t, r).map(|i| i as u32)
-    })
+    n: usize,
+    f: impl FnOnce(&[f32], &[f32]) -> R,
+) -> R {
+    match ring {
+        Ring::Local(r) if n <= r.capacity() => {
+            let (g, gm) = r.claim_blocks(n).expect("n fits the capacity");
+            f(g, gm)
+        }
+        Ring::Background(bg) if n <= bg.with_ring(|r| r.capacity()) => {
+            bg.claim_blocks_with(n, f).expect("n fits the capacity")
+        }
+        ring => {
+            let (g, gm) = spare;
+            g.resize(n, 0.0);
+            gm.resize(n / MAX_BLOCK, 0.0);
+            ring.with(|r| {
+                r.skip_to(r.position().next_multiple_of(MAX_BLOCK as u64));
+                r.claim_into(g)
+            });
+            b.block_maxima(g, gm);
+            f(g, gm)
+        }
+    }
 }
 
 /// Hand `n` ring values to `f`: claimed in place when they fit the ring (under the

@@ -20,6 +20,10 @@ pub const RING_BLOCK: usize = 8192;
 /// middle of a sampling step. Smaller refills stay in cache for the claims after them.
 pub const STREAM_REFILL_MIN: usize = 1 << 20;
 
+/// Values per entry of the ring's block-maximum table (the kernels' 64-element block):
+/// the ring keeps the maximum of every aligned run of this many values beside them.
+pub const MAX_BLOCK: usize = crate::simd::vector::BLOCK;
+
 /// Fill `out` with ring positions `start .. start + out.len()` of `seed` (any alignment),
 /// in parallel by block. Returns the number of values generated.
 pub(crate) fn fill_positions(k: Backend, seed: u64, start: u64, out: &mut [f32]) -> u64 {
@@ -100,6 +104,8 @@ pub struct NoiseRing {
     store: Vec<f32>,
     off: usize,
     cap: usize,
+    /// `gmax[j]` is the maximum of ring slots `64·j .. 64·j + 64` (when generated).
+    gmax: Vec<f32>,
     /// Next position to hand out.
     head: u64,
     /// Positions `< filled` have been generated (those `>= head` are ready).
@@ -140,6 +146,7 @@ impl NoiseRing {
             store,
             off,
             cap,
+            gmax: vec![f32::NEG_INFINITY; cap / MAX_BLOCK],
             head: 0,
             filled: 0,
             on_claim: 0,
@@ -258,26 +265,32 @@ impl NoiseRing {
                 k.fill_gumbel(st, dst)
             }
         };
-        let make = |(slot, dst): (usize, &mut [f32])| {
+        let make = |(slot, (dst, gm)): (usize, (&mut [f32], &mut [f32]))| {
             // the block in [first, end) that lives in this slot, if any
             let slot = slot as u64;
             let b = first + (slot + nb - first % nb) % nb;
             if b < end {
                 let mut st = lane_state(seed, b);
                 fill(&mut st, dst);
+                k.block_maxima(dst, gm);
             }
         };
+        let (off, cap) = (self.off, self.cap);
+        let (store, gmax) = (&mut self.store[off..off + cap], &mut self.gmax);
         // Under loom the ring is model-checked from loom's threads, which must not
         // block on rayon's pool (whose std primitives loom cannot see): same blocks,
         // made one after the other.
+        const PER_BLOCK: usize = RING_BLOCK / MAX_BLOCK;
         #[cfg(not(loom))]
-        self.buf_mut()
+        store
             .par_chunks_mut(RING_BLOCK)
+            .zip(gmax.par_chunks_mut(PER_BLOCK))
             .enumerate()
             .for_each(make);
         #[cfg(loom)]
-        self.buf_mut()
+        store
             .chunks_mut(RING_BLOCK)
+            .zip(gmax.chunks_mut(PER_BLOCK))
             .enumerate()
             .for_each(make);
         let made = (end - first) * bl;
@@ -319,6 +332,12 @@ impl NoiseRing {
     /// assert!(ring.claim(1 << 20).is_err());
     /// ```
     pub fn claim(&mut self, n: usize) -> Result<&[f32], crate::Error> {
+        let slot = self.take(n)?;
+        Ok(&self.buf()[slot..slot + n])
+    }
+
+    /// Hand out `n` positions (a claim's bookkeeping): the slot they start at.
+    fn take(&mut self, n: usize) -> Result<usize, crate::Error> {
         let cap = self.cap;
         if n > cap {
             return Err(crate::Error::ClaimTooLarge {
@@ -337,7 +356,50 @@ impl NoiseRing {
             self.on_claim += self.generate(end, false);
         }
         self.head = end;
-        Ok(&self.buf()[slot..slot + n])
+        Ok(slot)
+    }
+
+    /// A claim of `n` values (`n` a multiple of [`MAX_BLOCK`]) that starts at a
+    /// multiple of [`MAX_BLOCK`] — the positions up to it are skipped, never handed out —
+    /// with the maxima of its 64-value runs: `(noise, maxima)`, `maxima[j]` the maximum
+    /// of `noise[64·j .. 64·j + 64]`. What Gumbel-max's ring path reads: the maxima for
+    /// every block of a row, the noise only where a block can win.
+    ///
+    /// # Errors
+    /// [`Error::ClaimTooLarge`](crate::Error::ClaimTooLarge) if `n > capacity()`;
+    /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `n` is not a multiple
+    /// of [`MAX_BLOCK`].
+    ///
+    /// ```
+    /// use gumbel::noise::{MAX_BLOCK, NoiseRing};
+    /// let mut ring = NoiseRing::new(7, 1 << 14);
+    /// ring.claim(5).unwrap();
+    /// let (g, m) = ring.claim_blocks(2 * MAX_BLOCK).unwrap();
+    /// assert_eq!(m.len(), 2);
+    /// assert_eq!(m[1], g[64..].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b)));
+    /// assert_eq!(ring.position(), 64 + 128); // positions 5..64 were skipped
+    /// ```
+    pub fn claim_blocks(&mut self, n: usize) -> Result<(&[f32], &[f32]), crate::Error> {
+        if !n.is_multiple_of(MAX_BLOCK) {
+            return Err(crate::Error::LengthMismatch {
+                what: "block claim (a multiple of MAX_BLOCK)",
+                expected: n.next_multiple_of(MAX_BLOCK),
+                found: n,
+            });
+        }
+        if n > self.cap {
+            return Err(crate::Error::ClaimTooLarge {
+                requested: n,
+                capacity: self.cap,
+            });
+        }
+        self.skip_to(self.head.next_multiple_of(MAX_BLOCK as u64));
+        let slot = self.take(n)?;
+        let j = slot / MAX_BLOCK;
+        Ok((
+            &self.buf()[slot..slot + n],
+            &self.gmax[j..j + n / MAX_BLOCK],
+        ))
     }
 
     /// Copy the next `out.len()` values into `out`, any length. Up to the capacity this
@@ -533,6 +595,30 @@ impl BackgroundRing {
         Ok(r)
     }
 
+    /// [`NoiseRing::claim_blocks`] under the lock: `f` gets the noise and its maxima.
+    ///
+    /// # Errors
+    /// As [`NoiseRing::claim_blocks`].
+    ///
+    /// ```
+    /// let ring = gumbel::noise::NoiseRing::new(5, 1 << 14).into_background();
+    /// let n = ring.claim_blocks_with(128, |g, m| (g.len(), m.len())).unwrap();
+    /// assert_eq!(n, (128, 2));
+    /// ```
+    pub fn claim_blocks_with<R>(
+        &self,
+        n: usize,
+        f: impl FnOnce(&[f32], &[f32]) -> R,
+    ) -> Result<R, crate::Error> {
+        let r = {
+            let mut state = self.lock();
+            let (noise, maxima) = state.ring.claim_blocks(n)?;
+            f(noise, maxima)
+        };
+        self.shared.changed.notify_all();
+        Ok(r)
+    }
+
     /// Run `f` on the locked ring (for `claim_into`, statistics, a synchronous refill).
     ///
     /// ```
@@ -623,6 +709,7 @@ impl BackgroundRing {
 
 fn refill_loop(shared: &Shared) {
     let mut tmp = vec![0.0f32; RING_BLOCK];
+    let mut tmp_max = vec![0.0f32; RING_BLOCK / MAX_BLOCK];
     loop {
         // find the next block to make, or sleep until a claim frees space
         let (seed, block, k) = {
@@ -649,6 +736,7 @@ fn refill_loop(shared: &Shared) {
         };
         let mut st = lane_state(seed, block);
         k.fill_gumbel(&mut st, &mut tmp);
+        k.block_maxima(&tmp, &mut tmp_max);
         let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
         let ring = &mut state.ring;
         // install only if nobody made this block meanwhile and it still fits;
@@ -657,6 +745,8 @@ fn refill_loop(shared: &Shared) {
         if ring.filled / RING_BLOCK as u64 == block && start < ring.limit() {
             let slot = (block % ring.nblocks()) as usize * RING_BLOCK;
             ring.buf_mut()[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
+            let j = slot / MAX_BLOCK;
+            ring.gmax[j..j + tmp_max.len()].copy_from_slice(&tmp_max);
             ring.filled = start + RING_BLOCK as u64;
             ring.in_refill += RING_BLOCK as u64;
             drop(state);

@@ -1,34 +1,84 @@
 //! Gumbel-max sampling: `argmax_i (x_i / T + g_i)`.
 
+use std::cell::RefCell;
+
 use crate::error::{Error, check_len};
 use crate::noise::lanes::lane_state;
 use crate::simd::Backend;
 use crate::simd::element::Element;
-use crate::simd::source::{Input, InputKind, Logits, Probs};
+use crate::simd::prune::FusedScratch;
+use crate::simd::reduce::Argmax;
+use crate::simd::source::{Input, Logits, Probs};
+use crate::simd::vector::BLOCK;
 
-use super::{Temperature, finish, greedy, score_scale};
+use super::{Temperature, finish, greedy, inverse_temperature};
 
-/// One row with noise from a slice (validated lengths, any ISA).
+/// A sampled index and how many positions' noise was evaluated to find it.
+pub(crate) type Drawn = (usize, usize);
+
+fn drawn<I: Input, L: Element>(
+    a: Argmax,
+    x: &[L],
+    noise: Option<&[f32]>,
+    row: usize,
+) -> Result<Drawn, Error> {
+    let evaluated = a.evaluated;
+    finish::<I, L>(a, x, noise, row).map(|i| (i, evaluated))
+}
+
+/// One row with noise from a slice (validated lengths, any ISA): every noise value read.
 pub(crate) fn row_with_noise<I: Input, L: Element>(
     b: Backend,
     x: &[L],
     noise: &[f32],
     t: Temperature,
     row: usize,
-) -> Result<usize, Error> {
+) -> Result<Drawn, Error> {
     match t {
-        Temperature::Greedy => greedy::<I, L>(b, x, row),
+        Temperature::Greedy => greedy::<I, L>(b, x, row).map(|i| (i, 0)),
         Temperature::Positive(t) => {
-            let a = b.gumbel_max_noise::<I, L>(x, noise, score_scale(t));
-            match finish::<I, L>(a, x, Some(noise), row) {
-                Err(Error::ScoreOverflow { .. }) => Ok(argmax_f64::<I, L>(x, noise, t)),
-                r => r,
-            }
+            let a = b.gumbel_max_noise::<I, L>(x, noise, inverse_temperature(t));
+            drawn::<I, L>(a, x, Some(noise), row)
         }
     }
 }
 
-/// One row with noise generated in registers from `(seed, stream)`.
+thread_local! {
+    /// Block maxima of the row being pruned (one per 64 values), reused across rows.
+    static BLOCK_MAXIMA: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+    /// The fused pruned pass's scratch, reused across rows.
+    static FUSED_SCRATCH: RefCell<FusedScratch> = RefCell::new(FusedScratch::default());
+}
+
+/// One row of ring noise `g` whose 64-blocks have maxima `gmax`; with `prune`, the
+/// noise of a block is read only when the block can win (the same index either way).
+pub(crate) fn row_ring<I: Input, L: Element>(
+    b: Backend,
+    x: &[L],
+    g: &[f32],
+    gmax: &[f32],
+    t: Temperature,
+    row: usize,
+    prune: bool,
+) -> Result<Drawn, Error> {
+    let t = match t {
+        Temperature::Greedy => return greedy::<I, L>(b, x, row).map(|i| (i, 0)),
+        Temperature::Positive(t) => t,
+    };
+    if !prune {
+        return row_with_noise::<I, L>(b, x, g, Temperature::Positive(t), row);
+    }
+    let a = BLOCK_MAXIMA.with(|bm| {
+        let mut bm = bm.borrow_mut();
+        bm.clear();
+        bm.resize(x.len().div_ceil(BLOCK), 0.0);
+        b.gumbel_max_ring_pruned::<I, L>(x, g, gmax, inverse_temperature(t), &mut bm)
+    });
+    drawn::<I, L>(a, x, None, row)
+}
+
+/// One row with noise generated in registers from `(seed, stream)`; with `prune`, the
+/// noise is evaluated only where it can win (the same index either way).
 pub(crate) fn row_fused<I: Input, L: Element>(
     b: Backend,
     x: &[L],
@@ -36,40 +86,20 @@ pub(crate) fn row_fused<I: Input, L: Element>(
     stream: u64,
     t: Temperature,
     row: usize,
-) -> Result<usize, Error> {
-    match t {
-        Temperature::Greedy => greedy::<I, L>(b, x, row),
-        Temperature::Positive(t) => {
-            let st = lane_state(seed, stream);
-            // No f64 fallback needed: fused noise lies in [-3.13, 22.88], and the
-            // score `x + T·g` (T <= 1) or `x/T + g` (T > 1) of a finite x cannot
-            // leave the f32 range by adding so little (half an ulp of f32::MAX is 2^103).
-            finish::<I, L>(
-                b.gumbel_max_fused::<I, L>(x, &st, score_scale(t)),
-                x,
-                None,
-                row,
-            )
-        }
-    }
-}
-
-/// Scalar f64 fallback for rows whose f32 scores overflow (all inputs finite or masked):
-/// `argmax_i (x_i/T + g_i)` in f64, where nothing overflows; lowest index on ties.
-#[cold]
-fn argmax_f64<I: Input, L: Element>(x: &[L], noise: &[f32], t: f32) -> usize {
-    let mut best = (0usize, f64::NEG_INFINITY);
-    for (i, (&xi, &gi)) in x.iter().zip(noise).enumerate() {
-        let v = match I::KIND {
-            InputKind::Logits => xi.to_f32() as f64,
-            InputKind::Probs => (xi.to_f32() as f64).ln(),
-        };
-        let score = v / t as f64 + gi as f64;
-        if score > best.1 {
-            best = (i, score);
-        }
-    }
-    best.0
+    prune: bool,
+) -> Result<Drawn, Error> {
+    let t = match t {
+        Temperature::Greedy => return greedy::<I, L>(b, x, row).map(|i| (i, 0)),
+        Temperature::Positive(t) => t,
+    };
+    let st = lane_state(seed, stream);
+    let s = inverse_temperature(t);
+    let a = if prune {
+        FUSED_SCRATCH.with(|sc| b.gumbel_max_fused_pruned::<I, L>(x, &st, s, &mut sc.borrow_mut()))
+    } else {
+        b.gumbel_max_fused::<I, L>(x, &st, s)
+    };
+    drawn::<I, L>(a, x, None, row)
 }
 
 fn check<L>(x: &[L], noise: &[f32]) -> Result<(), Error> {
@@ -88,9 +118,11 @@ fn check<L>(x: &[L], noise: &[f32]) -> Result<(), Error> {
 /// [`NoiseRing`](crate::noise::NoiseRing)).
 ///
 /// * `temperature`: finite and `> 0`, or exactly `0` for greedy argmax (then `noise` is
-///   only length-checked). The kernel computes `x + T·g` for `T ≤ 1` and `x/T + g` for
-///   `T > 1` — the same argmax, and no finite input overflows; at `T = 1` the score is
-///   exactly `x + g` on every ISA.
+///   only length-checked). The kernel scores `fma(x_i − m, 1/T, g_i)` with `m` the row
+///   maximum (a first pass): the same argmax as `x/T + g`, tied maxima keep their
+///   noise exactly at any `T` (no `x + T·g` that rounds `T·g` away), no score can
+///   overflow, and a gap so large that `(x − m)/T` underflows to `-inf` acts as a mask
+///   (its probability is below `e^{-f32::MAX}` relative to the maximum).
 /// * `-inf` logits are masked: never returned.
 /// * Ties go to the lowest index, on every ISA.
 /// * `logits` may be `f32`, [`half::bf16`] or [`half::f16`] ([`Element`]): converted
@@ -116,7 +148,7 @@ pub fn gumbel_max<L: Element>(
 ) -> Result<usize, Error> {
     check(logits, noise)?;
     let t = Temperature::new(temperature)?;
-    row_with_noise::<Logits, L>(Backend::active(), logits, noise, t, 0)
+    row_with_noise::<Logits, L>(Backend::active(), logits, noise, t, 0).map(|d| d.0)
 }
 
 /// Gumbel-max sample from unnormalised probabilities `α` (weights): the kernel reads
@@ -135,7 +167,7 @@ pub fn gumbel_max<L: Element>(
 pub fn gumbel_max_probs(probs: &[f32], noise: &[f32], temperature: f32) -> Result<usize, Error> {
     check(probs, noise)?;
     let t = Temperature::new(temperature)?;
-    row_with_noise::<Probs, f32>(Backend::active(), probs, noise, t, 0)
+    row_with_noise::<Probs, f32>(Backend::active(), probs, noise, t, 0).map(|d| d.0)
 }
 
 #[cfg(test)]
@@ -153,10 +185,10 @@ mod tests {
         best
     }
 
-    /// The fused kernel draws the `fill_gumbel` layout; rows whose every f32 score
-    /// overflows (either way) are redone in f64 rather than reported as masked.
+    /// The fused kernel draws the `fill_gumbel` layout, pruned or not; caller noise far
+    /// beyond the logits' range scores exactly (max-first scores cannot overflow).
     #[test]
-    fn fused_noise_is_the_fill_gumbel_layout_and_overflow_falls_back_to_f64() {
+    fn fused_noise_is_the_fill_gumbel_layout_and_extreme_noise_scores_exactly() {
         for isa in Isa::available() {
             {
                 let k = Backend::new(isa).unwrap();
@@ -166,25 +198,28 @@ mod tests {
                         k.fill_gumbel(&mut lane_state(9, stream), &mut g);
                         let want = argmax_of(&g);
                         let t = Temperature::Positive(1.0);
-                        // equal logits: the argmax is the noise's (no overflow)
+                        // equal logits: the argmax is the noise's
                         let flat = vec![0.5f32; n];
-                        let got = row_fused::<Logits, f32>(k, &flat, 9, stream, t, 0);
-                        assert_eq!(got, Ok(want), "{isa} n={n} stream={stream}");
-                        // caller noise so negative that every f32 score x + g
-                        // rounds to -inf: an f64 fallback, not `AllMasked`
-                        let low = vec![f32::MIN; n];
-                        let deep: Vec<f32> = g.iter().map(|v| -1e33 + 1e31 * v).collect();
-                        for t in [0.5f32, 1.0] {
-                            let t = Temperature::Positive(t);
-                            let got = row_with_noise::<Logits, f32>(k, &low, &deep, t, 0);
-                            assert_eq!(got, Ok(want), "{isa} n={n} (-inf)");
+                        for prune in [false, true] {
+                            let got = row_fused::<Logits, f32>(k, &flat, 9, stream, t, 0, prune);
+                            assert_eq!(got.map(|d| d.0), Ok(want), "{isa} n={n} stream={stream}");
                         }
-                        // and the other direction, every score +inf
-                        let high = vec![f32::MAX; n];
-                        let up: Vec<f32> = g.iter().map(|v| 1e33 + 1e31 * v).collect();
-                        let t = Temperature::Positive(1.0);
-                        let got = row_with_noise::<Logits, f32>(k, &high, &up, t, 0);
-                        assert_eq!(got, Ok(want), "{isa} n={n} (+inf)");
+                        // caller noise so large that `x + g` would leave the f32 range:
+                        // `(x - m)/T + g` is exactly `g` for equal logits
+                        for (x, gg) in [
+                            (
+                                f32::MIN,
+                                g.iter().map(|v| -1e33 + 1e31 * v).collect::<Vec<_>>(),
+                            ),
+                            (f32::MAX, g.iter().map(|v| 1e33 + 1e31 * v).collect()),
+                        ] {
+                            let row = vec![x; n];
+                            for t in [0.5f32, 1.0, 2.0] {
+                                let t = Temperature::Positive(t);
+                                let got = row_with_noise::<Logits, f32>(k, &row, &gg, t, 0);
+                                assert_eq!(got.map(|d| d.0), Ok(want), "{isa} n={n} x={x}");
+                            }
+                        }
                     }
                 }
             }

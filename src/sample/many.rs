@@ -50,7 +50,9 @@ pub(crate) fn sample_n<L: Element>(
         for (i, o) in out.iter_mut().enumerate() {
             let stream = draws.base + i as u64;
             let tp = Temperature::Positive(t);
-            *o = gumbel_max::row_fused::<Logits, L>(b, x, draws.fused_seed, stream, tp, 0)? as u32;
+            let (i, _) =
+                gumbel_max::row_fused::<Logits, L>(b, x, draws.fused_seed, stream, tp, 0, true)?;
+            *o = i as u32;
         }
         return Ok(());
     }

@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::simd::Backend;
 use crate::simd::element::Element;
 use crate::simd::reduce::Argmax;
-use crate::simd::source::{Input, InputKind, Scale};
+use crate::simd::source::{Input, InputKind};
 
 /// A validated sampling temperature.
 #[derive(Clone, Copy, Debug)]
@@ -39,27 +39,10 @@ impl Temperature {
     }
 }
 
-/// How the Gumbel-max kernels form the score for temperature `t > 0`:
-/// `argmax(x/T + g) = argmax(x + T·g)`, so with `T <= 1` the noise is scaled
-/// (`fma(g, T, x)`), with `T > 1` the logits are (`fma(x, 1/T, g)`). Either way no
-/// finite input overflows, and at `T = 1` the score is exactly `x + g` on every ISA.
-pub(crate) fn score_scale(t: f32) -> Scale {
-    if t <= 1.0 {
-        Scale {
-            s: t,
-            scale_noise: true,
-        }
-    } else {
-        Scale {
-            s: 1.0 / t,
-            scale_noise: false,
-        }
-    }
-}
-
-/// The inverse temperature of the softmax, `1/T`: it overflows only for subnormal
-/// `T`, and clamped the distribution is one-hot on the maximum (split evenly between
-/// tied maxima) either way.
+/// The inverse temperature `s = 1/T` of the softmax and of the Gumbel-max score
+/// `fma(x − m, s, g)` ([`Score`](crate::simd::source::Score), `m` the row maximum): it
+/// overflows only for subnormal `T`, and clamped the distribution is one-hot on the
+/// maximum (split evenly between tied maxima) either way.
 pub(crate) fn inverse_temperature(t: f32) -> f32 {
     (1.0 / t).min(f32::MAX)
 }

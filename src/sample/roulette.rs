@@ -1,14 +1,23 @@
 //! Softmax + roulette wheel: one uniform and an inverse-CDF scan.
 
+use std::cell::RefCell;
+
 use crate::error::Error;
 use crate::simd::Backend;
 use crate::simd::element::Element;
 use crate::simd::rows::Pick;
 use crate::simd::source::{Input, Logits, Probs};
+use crate::simd::vector::BLOCK;
 
 use super::{Temperature, greedy, invalid_entry, inverse_temperature};
 
-/// One validated row, any ISA: max pass, exp-sum pass, scan pass (one entry).
+thread_local! {
+    /// Per-block maxima and sums of the row being drawn, reused across rows.
+    static SCRATCH: RefCell<(Vec<f32>, Vec<f64>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// One validated row, any ISA: one pass over the exponentials, then the crossing
+/// block alone.
 pub(crate) fn row<I: Input, L: Element>(
     b: Backend,
     x: &[L],
@@ -20,7 +29,14 @@ pub(crate) fn row<I: Input, L: Element>(
         Temperature::Greedy => return greedy::<I, L>(b, x, row),
         Temperature::Positive(t) => t,
     };
-    match b.roulette::<I, L>(x, u, inverse_temperature(t)) {
+    let pick = SCRATCH.with(|sc| {
+        let (maxima, sums) = &mut *sc.borrow_mut();
+        let blocks = x.len().div_ceil(BLOCK);
+        maxima.resize(blocks, 0.0);
+        sums.resize(blocks, 0.0);
+        b.roulette::<I, L>(x, u, inverse_temperature(t), maxima, sums)
+    });
+    match pick {
         Pick::Index(i) => Ok(i),
         Pick::Invalid => {
             Err(invalid_entry::<I, L>(x, row).expect("the kernel flagged an invalid entry"))
@@ -42,10 +58,13 @@ fn check<L>(x: &[L], u: f64) -> Result<(), Error> {
 /// Softmax + roulette-wheel sample of one row: the first `i` with
 /// `Σ_{j ≤ i} p_j ≥ u`, where `p = softmax(x / T)`.
 ///
-/// Three SIMD passes and no allocation: the maximum `m` (validating the row), the sum
-/// `Σ e^{(x_j − m)/T}` accumulated in f64 block by block (accurate over 256k entries),
-/// and a scan that replays the same block sums to find the block where the running sum
-/// crosses `u·Σ`, then walks that block element by element.
+/// One pass over the exponentials, then one block: each 64-block's maximum `M_B` and
+/// `Σ e^{(x_j − M_B)/T}` from the same registers (summed in f64 across blocks, accurate
+/// over 256k entries), block weights `e^{(M_B − m)/T}` (`m` the row maximum), the block
+/// where the running sum crosses `u·Σ` found from the stored block sums, and that
+/// block walked element by element. Each logit is exponentiated once, plus the 64 of
+/// the crossing block. (Scratch of two values per 64-block lives in a thread-local
+/// buffer: no allocation after the first call on a thread.)
 ///
 /// * `u` must lie strictly inside (0, 1).
 /// * `temperature`: finite and `> 0`, or exactly `0` for greedy argmax (then `u` is

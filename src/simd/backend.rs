@@ -15,7 +15,7 @@ use super::isa::Isa;
 use super::reduce::Argmax;
 use super::rng::LaneState;
 use super::rows::Pick;
-use super::source::{Input, Scale};
+use super::source::Input;
 
 /// Stamp the `#[target_feature]` entries of one ISA: `entries!(V, BV, G, [features])`
 /// inside the ISA's module, with `V` its [`Vector`](super::vector::Vector) type, `BV`
@@ -36,7 +36,7 @@ macro_rules! entries {
             use $crate::simd::reduce::Argmax;
             use $crate::simd::rng::LaneState;
             use $crate::simd::rows::{self, Pick};
-            use $crate::simd::source::{Input, Scale};
+            use $crate::simd::source::Input;
 
             type V = super::$V;
 
@@ -47,22 +47,48 @@ macro_rules! entries {
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn gumbel_max_noise<I: Input, L: Element>(
-                x: &[L], g: &[f32], scale: Scale,
+                x: &[L], g: &[f32], s: f32,
             ) -> Argmax {
                 // SAFETY: forwarded contract.
-                unsafe { rows::gumbel_max_noise::<V, I, L, $BV>(x, g, scale) }
+                unsafe { rows::gumbel_max_noise::<V, I, L, $BV>(x, g, s) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn plain_argmax(x: &[f32], g: &[f32]) -> Argmax {
+                // SAFETY: forwarded contract.
+                unsafe { rows::plain_argmax::<V, $BV>(x, g) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn gumbel_max_fused<I: Input, L: Element>(
-                x: &[L], st: &LaneState, scale: Scale,
+                x: &[L], st: &LaneState, s: f32,
             ) -> Argmax {
                 // SAFETY: forwarded contract.
-                unsafe { rows::gumbel_max_fused::<V, I, L, $BV, $G>(x, st, scale) }
+                unsafe { rows::gumbel_max_fused::<V, I, L, $BV, $G>(x, st, s) }
             }
             $(#[target_feature(enable = $feat)])*
-            pub(crate) unsafe fn roulette<I: Input, L: Element>(x: &[L], u: f64, s: f32) -> Pick {
+            pub(crate) unsafe fn gumbel_max_fused_pruned<I: Input, L: Element>(
+                x: &[L], st: &LaneState, s: f32, sc: &mut $crate::simd::prune::FusedScratch,
+            ) -> Argmax {
                 // SAFETY: forwarded contract.
-                unsafe { rows::roulette::<V, I, L, $BV>(x, u, s) }
+                unsafe { rows::gumbel_max_fused_pruned::<V, I, L, $BV, $G>(x, st, s, sc) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn gumbel_max_ring_pruned<I: Input, L: Element>(
+                x: &[L], g: &[f32], gmax: &[f32], s: f32, bm: &mut [f32],
+            ) -> Argmax {
+                // SAFETY: forwarded contract.
+                unsafe { rows::gumbel_max_ring_pruned::<V, I, L, $BV>(x, g, gmax, s, bm) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn block_maxima(x: &[f32], bm: &mut [f32]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::block_maxima::<V, $BV>(x, bm) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn roulette<I: Input, L: Element>(
+                x: &[L], u: f64, s: f32, maxima: &mut [f32], sums: &mut [f64],
+            ) -> Pick {
+                // SAFETY: forwarded contract.
+                unsafe { rows::roulette::<V, I, L, $BV>(x, u, s, maxima, sums) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn max<I: Input, L: Element>(x: &[L]) -> (f32, bool) {
@@ -254,30 +280,81 @@ impl Backend {
         dispatch!(self, greedy::<I, L>(x))
     }
 
-    /// Argmax of the scores of `x` and noise `g` (`g.len() >= x.len()`).
+    /// Gumbel-max with noise `g` (`g.len() >= x.len()`) at inverse temperature `s`.
     pub(crate) fn gumbel_max_noise<I: Input, L: Element>(
         self,
         x: &[L],
         g: &[f32],
-        scale: Scale,
+        s: f32,
     ) -> Argmax {
         assert!(g.len() >= x.len(), "noise shorter than the row");
-        dispatch!(self, gumbel_max_noise::<I, L>(x, g, scale))
+        dispatch!(self, gumbel_max_noise::<I, L>(x, g, s))
     }
 
-    /// Argmax of the scores of `x` and noise generated from `st`.
+    /// Argmax of the plain `x + g` (Gumbel-softmax's hard sample).
+    pub(crate) fn plain_argmax(self, x: &[f32], g: &[f32]) -> Argmax {
+        assert!(g.len() >= x.len(), "noise shorter than the row");
+        dispatch!(self, plain_argmax(x, g))
+    }
+
+    /// Gumbel-max with noise generated from `st`, every value evaluated.
     pub(crate) fn gumbel_max_fused<I: Input, L: Element>(
         self,
         x: &[L],
         st: &LaneState,
-        scale: Scale,
+        s: f32,
     ) -> Argmax {
-        dispatch!(self, gumbel_max_fused::<I, L>(x, st, scale))
+        dispatch!(self, gumbel_max_fused::<I, L>(x, st, s))
     }
 
-    /// Softmax + roulette draw for uniform `u` with inverse temperature `s`.
-    pub(crate) fn roulette<I: Input, L: Element>(self, x: &[L], u: f64, s: f32) -> Pick {
-        dispatch!(self, roulette::<I, L>(x, u, s))
+    /// [`gumbel_max_fused`](Self::gumbel_max_fused) with exact pruning (identical
+    /// result); `sc` is scratch, reused across rows.
+    pub(crate) fn gumbel_max_fused_pruned<I: Input, L: Element>(
+        self,
+        x: &[L],
+        st: &LaneState,
+        s: f32,
+        sc: &mut crate::simd::prune::FusedScratch,
+    ) -> Argmax {
+        sc.prepare(x.len(), st);
+        dispatch!(self, gumbel_max_fused_pruned::<I, L>(x, st, s, sc))
+    }
+
+    /// Ring-fed Gumbel-max with exact pruning: `g` the row's noise (at least as long),
+    /// `gmax` the maxima of its 64-blocks, `bm` scratch (both `x.len().div_ceil(64)`).
+    pub(crate) fn gumbel_max_ring_pruned<I: Input, L: Element>(
+        self,
+        x: &[L],
+        g: &[f32],
+        gmax: &[f32],
+        s: f32,
+        bm: &mut [f32],
+    ) -> Argmax {
+        let blocks = x.len().div_ceil(crate::simd::vector::BLOCK);
+        assert!(g.len() >= x.len(), "noise shorter than the row");
+        assert!(gmax.len() == blocks && bm.len() == blocks);
+        dispatch!(self, gumbel_max_ring_pruned::<I, L>(x, g, gmax, s, bm))
+    }
+
+    /// The maximum of every 64-value block of `x` into `bm` (`x.len().div_ceil(64)`).
+    pub(crate) fn block_maxima(self, x: &[f32], bm: &mut [f32]) {
+        assert_eq!(bm.len(), x.len().div_ceil(crate::simd::vector::BLOCK));
+        dispatch!(self, block_maxima(x, bm))
+    }
+
+    /// Softmax + roulette draw for uniform `u` with inverse temperature `s`, one pass
+    /// over the exponentials; `maxima` and `sums` are scratch of one value per 64-block.
+    pub(crate) fn roulette<I: Input, L: Element>(
+        self,
+        x: &[L],
+        u: f64,
+        s: f32,
+        maxima: &mut [f32],
+        sums: &mut [f64],
+    ) -> Pick {
+        let blocks = x.len().div_ceil(crate::simd::vector::BLOCK);
+        assert!(maxima.len() == blocks && sums.len() == blocks);
+        dispatch!(self, roulette::<I, L>(x, u, s, maxima, sums))
     }
 
     /// Maximum and whether any entry is invalid.

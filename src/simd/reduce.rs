@@ -19,12 +19,15 @@ pub(crate) struct Argmax {
     /// Some input was invalid (NaN / +inf logit, non-finite noise, bad probability);
     /// `index` and `value` are then meaningless and the caller locates the culprit.
     pub bad: bool,
+    /// Positions whose noise was evaluated (generated in full, or read): the row length
+    /// for the plain passes, far fewer for the pruned ones.
+    pub evaluated: usize,
 }
 
 /// Tree maximum of `BV` vectors. (Closure-free on purpose: closures are compiled
 /// without the entry function's target features, so intrinsics in them become calls.)
 #[inline(always)]
-unsafe fn tree_max<V: Vector, const BV: usize>(mut v: [V; BV]) -> V {
+pub(crate) unsafe fn tree_max<V: Vector, const BV: usize>(mut v: [V; BV]) -> V {
     let mut n = BV;
     // SAFETY: caller contract (ISA available).
     unsafe {
@@ -67,7 +70,7 @@ pub(crate) unsafe fn tree_sum<V: Vector, const BV: usize>(mut v: [V; BV]) -> V {
 /// maximum, found with compares and a mask rather than a branchy scalar scan. A
 /// scalar scan remains for NaN scores only (the row is then flagged `bad` anyway).
 #[inline(always)]
-unsafe fn new_best<V: Vector, const N: usize>(
+pub(crate) unsafe fn new_best<V: Vector, const N: usize>(
     vs: &[V; N],
     m: V,
     valid: usize,
@@ -156,6 +159,7 @@ pub(crate) unsafe fn argmax<V: Vector, S: Values<V>, const BV: usize>(
             index,
             value: best,
             bad: V::mask_any(bad),
+            evaluated: n,
         }
     }
 }
@@ -252,61 +256,6 @@ pub(crate) unsafe fn exp_sum<V: Vector, S: Values<V>, const BV: usize>(
         i += BLOCK;
     }
     total
-}
-
-/// Inverse-CDF scan: the first index where the running sum of `exp((x − m)·s)`
-/// reaches `target`, replaying [`exp_sum`]'s block sums exactly. Inside the block that
-/// crosses, elements are added one by one; if rounding inside that block keeps the
-/// running sum below `target`, the block's last nonzero element is returned. If no
-/// block crosses (only when `target` rounds up to the total), the last nonzero element
-/// of the row is returned. Never returns an element whose weight is zero; returns
-/// `usize::MAX` only if every weight is zero.
-///
-/// # Safety
-/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements.
-#[inline(always)]
-pub(crate) unsafe fn roulette_scan<V: Vector, S: Values<V>, const BV: usize>(
-    n: usize,
-    mut src: S,
-    m: f32,
-    s: f32,
-    target: f64,
-) -> usize {
-    let mut cum = 0.0f64;
-    let mut last_nonzero = usize::MAX;
-    let mut buf = [0.0f32; BLOCK];
-    let mut i = 0;
-    while i < n {
-        // SAFETY: caller contract; `buf` holds BV * LANES = BLOCK values.
-        unsafe {
-            let (es, bsum) = block_exps::<V, S, BV>(&mut src, i, n, m, s);
-            if bsum > 0.0 {
-                for (j, e) in es.iter().enumerate() {
-                    e.store(buf.as_mut_ptr().add(j * V::LANES));
-                }
-                let len = BLOCK.min(n - i);
-                if cum + bsum >= target {
-                    let mut c = cum;
-                    for (k, &e) in buf[..len].iter().enumerate() {
-                        if e > 0.0 {
-                            c += e as f64;
-                            last_nonzero = i + k;
-                            if c >= target {
-                                return i + k;
-                            }
-                        }
-                    }
-                    return last_nonzero;
-                }
-                if let Some(k) = buf[..len].iter().rposition(|&e| e > 0.0) {
-                    last_nonzero = i + k;
-                }
-            }
-            cum += bsum;
-        }
-        i += BLOCK;
-    }
-    last_nonzero
 }
 
 /// `⟨a, b⟩` in f64: products summed in f32 within a 64-element block (a fixed tree),

@@ -9,9 +9,10 @@
 use super::element::Element;
 use super::fill::{self, EmitBits, EmitGumbel};
 use super::map::{self, ExpOp, LnOp, ScaleOp, ShiftOp, VjpOp};
+use super::prune;
 use super::reduce::{self, Argmax};
 use super::rng::LaneState;
-use super::source::{Fused, Input, Logits, Scale, Src, WithNoise};
+use super::source::{Fused, Input, Logits, Score, Src, WithNoise};
 use super::vector::Vector;
 
 /// What a roulette draw found.
@@ -35,7 +36,19 @@ pub(crate) unsafe fn greedy<V: Vector, I: Input, L: Element, const BV: usize>(x:
     unsafe { reduce::argmax::<V, _, BV>(x.len(), Src::<I, L>::new(x.as_ptr())) }
 }
 
-/// Ring-fed Gumbel-max: argmax of the scores of `x` and the noise `g`.
+/// The result for a row whose maximum pass found an invalid entry or only masks.
+#[inline(always)]
+fn unscored(bad: bool) -> Argmax {
+    Argmax {
+        index: usize::MAX,
+        value: f32::NEG_INFINITY,
+        bad,
+        evaluated: 0,
+    }
+}
+
+/// Gumbel-max with noise from a slice: the first index of the maximum of
+/// `fma(x_i − m, s, g_i)`, `m` the row maximum (a first pass), every noise value read.
 ///
 /// # Safety
 /// See the module docs; `g.len() >= x.len()`.
@@ -43,19 +56,43 @@ pub(crate) unsafe fn greedy<V: Vector, I: Input, L: Element, const BV: usize>(x:
 pub(crate) unsafe fn gumbel_max_noise<V: Vector, I: Input, L: Element, const BV: usize>(
     x: &[L],
     g: &[f32],
-    scale: Scale,
+    s: f32,
 ) -> Argmax {
+    let (n, p) = (x.len(), x.as_ptr());
+    // SAFETY: module contract; both pointers are valid for `n` elements.
+    unsafe {
+        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::new(p));
+        if bad || m == f32::NEG_INFINITY {
+            return unscored(bad);
+        }
+        let src = WithNoise {
+            x: Src::<I, L>::new(p),
+            g: g.as_ptr(),
+            score: Score { m, s },
+        };
+        reduce::argmax::<V, _, BV>(n, src)
+    }
+}
+
+/// The hard sample of Gumbel-softmax: the first index of the maximum of the plain
+/// `x + g` (and that maximum, for the softmax that follows).
+///
+/// # Safety
+/// See the module docs; `g.len() >= x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn plain_argmax<V: Vector, const BV: usize>(x: &[f32], g: &[f32]) -> Argmax {
     let src = WithNoise {
-        x: Src::<I, L>::new(x.as_ptr()),
+        x: Src::<Logits, f32>::new(x.as_ptr()),
         g: g.as_ptr(),
-        scale,
+        score: Score::PLAIN,
     };
     // SAFETY: module contract; both pointers are valid for `x.len()` elements.
     unsafe { reduce::argmax::<V, _, BV>(x.len(), src) }
 }
 
-/// Fused Gumbel-max: argmax of the scores of `x` and noise generated in registers from
-/// `st` (the `fill_gumbel` values of that state, position for position).
+/// Fused Gumbel-max, every noise value evaluated: the first index of the maximum of
+/// `fma(x_i − m, s, g_i)` with `g` generated in registers from `st` (the `fill_gumbel`
+/// values of that state, position for position). The reference for [`prune::fused`].
 ///
 /// # Safety
 /// See the module docs.
@@ -69,41 +106,90 @@ pub(crate) unsafe fn gumbel_max_fused<
 >(
     x: &[L],
     st: &LaneState,
-    scale: Scale,
+    s: f32,
 ) -> Argmax {
-    // SAFETY: module contract; the source reads `x.len()` elements.
+    let (n, p) = (x.len(), x.as_ptr());
+    // SAFETY: module contract; the sources read `n` elements.
     unsafe {
-        let src = Fused::<V, _, G>::new(Src::<I, L>::new(x.as_ptr()), st, scale);
-        reduce::argmax::<V, _, BV>(x.len(), src)
+        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::new(p));
+        if bad || m == f32::NEG_INFINITY {
+            return unscored(bad);
+        }
+        let src = Fused::<V, _, G>::new(Src::<I, L>::new(p), st, Score { m, s });
+        reduce::argmax::<V, _, BV>(n, src)
     }
 }
 
-/// Softmax + roulette: max (validating), `Σ exp((x − m)·s)` in f64, and the scan for
-/// `u·Σ` that replays the same block sums.
+/// Fused Gumbel-max with exact pruning ([`prune::fused`]): bit-identical to
+/// [`gumbel_max_fused`], evaluating the noise only where it can win.
 ///
 /// # Safety
-/// See the module docs.
+/// See the module docs; `sc` prepared for `x.len()` and `st`.
+#[inline(always)]
+pub(crate) unsafe fn gumbel_max_fused_pruned<
+    V: Vector,
+    I: Input,
+    L: Element,
+    const BV: usize,
+    const G: usize,
+>(
+    x: &[L],
+    st: &LaneState,
+    s: f32,
+    sc: &mut prune::FusedScratch,
+) -> Argmax {
+    // SAFETY: module contract.
+    unsafe { prune::fused::<V, _, BV, G>(x.len(), Src::<I, L>::new(x.as_ptr()), st, s, sc) }
+}
+
+/// Ring-fed Gumbel-max with exact pruning ([`prune::ring`]): bit-identical to
+/// [`gumbel_max_noise`] on the same noise, reading the noise only where it can win.
+///
+/// # Safety
+/// See the module docs; `g.len() >= x.len()`; `gmax.len() == bm.len() ==
+/// x.len().div_ceil(64)`, `gmax[B]` at least every noise value of block `B`.
+#[inline(always)]
+pub(crate) unsafe fn gumbel_max_ring_pruned<V: Vector, I: Input, L: Element, const BV: usize>(
+    x: &[L],
+    g: &[f32],
+    gmax: &[f32],
+    s: f32,
+    bm: &mut [f32],
+) -> Argmax {
+    let src = Src::<I, L>::new(x.as_ptr());
+    // SAFETY: module contract.
+    unsafe { prune::ring::<V, _, BV>(x.len(), src, g.as_ptr(), gmax, s, bm) }
+}
+
+/// The maximum of every 64-value block of `x` (finite values) into `bm`.
+///
+/// # Safety
+/// See the module docs; `bm.len() == x.len().div_ceil(64)`.
+#[inline(always)]
+pub(crate) unsafe fn block_maxima<V: Vector, const BV: usize>(x: &[f32], bm: &mut [f32]) {
+    let mut src = Src::<Logits, f32>::new(x.as_ptr());
+    // SAFETY: module contract.
+    unsafe {
+        prune::block_maxima::<V, _, BV>(x.len(), &mut src, bm);
+    }
+}
+
+/// Softmax + roulette in one pass over the exponentials ([`super::roulette`]); `maxima`
+/// and `sums` are scratch of one value per 64-block.
+///
+/// # Safety
+/// See the module docs; `maxima.len() == sums.len() == x.len().div_ceil(64)`.
 #[inline(always)]
 pub(crate) unsafe fn roulette<V: Vector, I: Input, L: Element, const BV: usize>(
     x: &[L],
     u: f64,
     s: f32,
+    maxima: &mut [f32],
+    sums: &mut [f64],
 ) -> Pick {
-    let (n, p) = (x.len(), x.as_ptr());
-    // SAFETY: module contract; every source reads `n` elements.
-    unsafe {
-        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::new(p));
-        if bad {
-            return Pick::Invalid;
-        }
-        if m == f32::NEG_INFINITY {
-            return Pick::AllMasked;
-        }
-        let total = reduce::exp_sum::<V, _, BV>(n, Src::<I, L>::new(p), m, s);
-        let i = reduce::roulette_scan::<V, _, BV>(n, Src::<I, L>::new(p), m, s, u * total);
-        debug_assert!(i < n);
-        Pick::Index(i)
-    }
+    let src = Src::<I, L>::new(x.as_ptr());
+    // SAFETY: module contract.
+    unsafe { super::roulette::one_pass::<V, _, BV>(x.len(), src, u, s, maxima, sums) }
 }
 
 /// Maximum of the values and whether any is invalid.
@@ -153,11 +239,10 @@ pub(crate) unsafe fn softmax_write<V: Vector, const BV: usize>(
         let total = match g {
             None => map::exp_store::<V, _, BV>(n, x, m, s, out),
             Some(g) => {
-                let scale = Scale::ONE;
                 let src = WithNoise {
                     x,
                     g: g.as_ptr(),
-                    scale,
+                    score: Score::PLAIN,
                 };
                 map::exp_store::<V, _, BV>(n, src, m, s, out)
             }

@@ -111,32 +111,31 @@ impl<V: Vector, I: Input, L: Element> Values<V> for Src<I, L> {
     }
 }
 
-/// How a scale `s` combines values `x` and noise `g` into the score that is argmaxed:
-/// `fma(g, s, x)` if `scale_noise`, else `fma(x, s, g)`. The sampling layer chooses it
-/// from the temperature.
+/// How values `x` and noise `g` combine into the score that is argmaxed:
+/// `fma(x − m, s, g)` — the value's gap to `m` (the row maximum for sampling; 0 for the
+/// plain `x + g` of Gumbel-softmax), scaled by the inverse temperature `s`, plus the
+/// noise.
+///
+/// With `m` the row maximum, tied maxima score exactly their noise at any temperature
+/// (no `x + T·g` that loses `T·g` below half an ulp of `x`), no score exceeds its noise
+/// (so none overflows), and a gap that underflows `(x − m)·s` to `-inf` acts as a mask
+/// (its probability is below `e^{-f32::MAX}` relative to the maximum).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Scale {
+pub(crate) struct Score {
+    /// Subtracted from every value first (exactly 0 keeps `x` as it is).
+    pub m: f32,
+    /// The inverse temperature.
     pub s: f32,
-    pub scale_noise: bool,
 }
 
-impl Scale {
-    /// The plain score `x + g` (exactly, on every ISA).
-    pub(crate) const ONE: Scale = Scale {
-        s: 1.0,
-        scale_noise: true,
-    };
+impl Score {
+    /// The plain score `x + g` (exactly, on every ISA: `x − 0` and `·1` are exact).
+    pub(crate) const PLAIN: Score = Score { m: 0.0, s: 1.0 };
 
     #[inline(always)]
-    unsafe fn apply<V: Vector>(self, x: V, g: V) -> V {
+    pub(crate) unsafe fn apply<V: Vector>(self, x: V, g: V) -> V {
         // SAFETY: caller contract (ISA available).
-        unsafe {
-            if self.scale_noise {
-                g.mul_add(V::splat(self.s), x)
-            } else {
-                x.mul_add(V::splat(self.s), g)
-            }
-        }
+        unsafe { x.sub(V::splat(self.m)).mul_add(V::splat(self.s), g) }
     }
 }
 
@@ -144,7 +143,7 @@ impl Scale {
 pub(crate) struct WithNoise<X> {
     pub x: X,
     pub g: *const f32,
-    pub scale: Scale,
+    pub score: Score,
 }
 
 impl<V: Vector, X: Values<V>> Values<V> for WithNoise<X> {
@@ -154,7 +153,7 @@ impl<V: Vector, X: Values<V>> Values<V> for WithNoise<X> {
         unsafe {
             let (x, bad) = self.x.full(i);
             let g = V::load(self.g.add(i));
-            let v = self.scale.apply(x, g);
+            let v = self.score.apply(x, g);
             let bad = V::mask_or(
                 bad,
                 V::mask_or(
@@ -171,7 +170,7 @@ impl<V: Vector, X: Values<V>> Values<V> for WithNoise<X> {
         unsafe {
             let (x, bad) = self.x.partial(i, n);
             let g: V = element::load_partial::<V, f32>(self.g, i, n, 0.0);
-            let v = self.scale.apply(x, g);
+            let v = self.score.apply(x, g);
             let bad = V::mask_or(
                 bad,
                 V::mask_or(
@@ -195,14 +194,14 @@ pub(crate) struct Fused<V: Vector, X, const G: usize> {
     pending: [V; G],
     buf: [V; G],
     next: usize,
-    scale: Scale,
+    score: Score,
 }
 
 impl<V: Vector, X: Values<V>, const G: usize> Fused<V, X, G> {
     /// # Safety
     /// `V`'s ISA is available; `G * V::LANES == 16`.
     #[inline(always)]
-    pub(crate) unsafe fn new(x: X, st: &LaneState, scale: Scale) -> Self {
+    pub(crate) unsafe fn new(x: X, st: &LaneState, score: Score) -> Self {
         // SAFETY: caller contract.
         unsafe {
             let mut lanes = Lanes::<V, G>::load(st);
@@ -217,7 +216,7 @@ impl<V: Vector, X: Values<V>, const G: usize> Fused<V, X, G> {
                 pending,
                 buf: [V::splat(0.0); G],
                 next: 0,
-                scale,
+                score,
             }
         }
     }
@@ -247,7 +246,7 @@ impl<V: Vector, X: Values<V>, const G: usize> Values<V> for Fused<V, X, G> {
         unsafe {
             let (x, bad) = self.x.full(i);
             let g = self.noise();
-            (self.scale.apply(x, g), bad)
+            (self.score.apply(x, g), bad)
         }
     }
     #[inline(always)]
@@ -256,7 +255,7 @@ impl<V: Vector, X: Values<V>, const G: usize> Values<V> for Fused<V, X, G> {
         unsafe {
             let (x, bad) = self.x.partial(i, n);
             let g = self.noise();
-            (self.scale.apply(x, g), bad)
+            (self.score.apply(x, g), bad)
         }
     }
 }

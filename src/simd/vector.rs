@@ -122,6 +122,54 @@ pub(crate) unsafe trait Vector: Copy {
     unsafe fn bits_rotl<const N: i32>(a: Self::Bits) -> Self::Bits;
     /// Lanes whose top bit is set.
     unsafe fn bits_sign_mask(a: Self::Bits) -> Self::Mask;
+    /// Lane-wise unsigned maximum. The default selects with [`bits_ge_u32`]; ISAs with
+    /// the instruction override it.
+    ///
+    /// [`bits_ge_u32`]: Self::bits_ge_u32
+    #[inline(always)]
+    unsafe fn bits_max_u32(a: Self::Bits, b: Self::Bits) -> Self::Bits {
+        // SAFETY: forwarded caller contract; lane-wise operations only.
+        unsafe {
+            let ge = Self::bits_ge_u32(a, b);
+            Self::select(ge, Self::from_bits(a), Self::from_bits(b)).to_bits()
+        }
+    }
+    /// `base[idx[k]]` for every lane `k` (a gather). The default stores the indices and
+    /// loads lane by lane; ISAs with a gather instruction override it. The caller
+    /// guarantees every index is in bounds of `base`.
+    #[inline(always)]
+    unsafe fn gather_u32(base: *const u32, idx: Self::Bits) -> Self::Bits {
+        // SAFETY: forwarded caller contract; the buffers hold 16 >= LANES lanes.
+        unsafe {
+            let mut i = [0u32; 16];
+            Self::bits_store(idx, i.as_mut_ptr());
+            let mut out = [0u32; 16];
+            for (o, &k) in out.iter_mut().zip(&i[..Self::LANES]) {
+                *o = *base.add(k as usize);
+            }
+            Self::bits_load(out.as_ptr())
+        }
+    }
+    /// Lanes where `a >= b` as unsigned 32-bit integers. The default is the borrow of
+    /// `a − b` from integer operations every ISA has; ISAs with an unsigned compare
+    /// override it.
+    #[inline(always)]
+    unsafe fn bits_ge_u32(a: Self::Bits, b: Self::Bits) -> Self::Mask {
+        // SAFETY: forwarded caller contract; lane-wise integer arithmetic only.
+        unsafe {
+            // a < b (unsigned) iff the sign bit of (!a & b) | (!(a ^ b) & (a - b)) is
+            // set; the two terms never both have it, so xor stands in for or
+            let ones = Self::bits_splat(u32::MAX);
+            let na = Self::bits_xor(a, ones);
+            let t1 = Self::bits_and(na, b);
+            let t2 = Self::bits_and(
+                Self::bits_xor(Self::bits_xor(a, b), ones),
+                Self::bits_sub(a, b),
+            );
+            let borrow = Self::bits_xor(t1, t2);
+            Self::bits_sign_mask(Self::bits_xor(borrow, ones))
+        }
+    }
     /// Signed i32 lanes to f32 (round to nearest).
     unsafe fn bits_to_f32(a: Self::Bits) -> Self;
     /// f32 to signed i32, round to nearest even (inputs are in range by construction).

@@ -240,6 +240,21 @@ unsafe impl Vector for V {
         unsafe { _mm256_castsi256_ps(_mm256_srai_epi32::<31>(a)) }
     }
     #[inline(always)]
+    unsafe fn gather_u32(base: *const u32, idx: __m256i) -> __m256i {
+        // SAFETY: AVX2 available; every index is in bounds of `base` (caller).
+        unsafe { _mm256_i32gather_epi32::<4>(base.cast(), idx) }
+    }
+    #[inline(always)]
+    unsafe fn bits_max_u32(a: __m256i, b: __m256i) -> __m256i {
+        // SAFETY: the ISA is available (trait contract).
+        unsafe { _mm256_max_epu32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn bits_ge_u32(a: __m256i, b: __m256i) -> __m256 {
+        // SAFETY: AVX2 available (trait contract). a >= b unsigned iff max_u(a, b) == a.
+        unsafe { _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_max_epu32(a, b), a)) }
+    }
+    #[inline(always)]
     unsafe fn bits_to_f32(a: __m256i) -> Self {
         // SAFETY: AVX available (trait contract).
         V(unsafe { _mm256_cvtepi32_ps(a) })

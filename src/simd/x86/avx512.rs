@@ -221,6 +221,21 @@ unsafe impl Vector for V {
         unsafe { _mm512_cmplt_epi32_mask(a, _mm512_setzero_si512()) }
     }
     #[inline(always)]
+    unsafe fn gather_u32(base: *const u32, idx: __m512i) -> __m512i {
+        // SAFETY: AVX-512F available; every index is in bounds of `base` (caller).
+        unsafe { _mm512_i32gather_epi32::<4>(idx, base.cast()) }
+    }
+    #[inline(always)]
+    unsafe fn bits_max_u32(a: __m512i, b: __m512i) -> __m512i {
+        // SAFETY: the ISA is available (trait contract).
+        unsafe { _mm512_max_epu32(a, b) }
+    }
+    #[inline(always)]
+    unsafe fn bits_ge_u32(a: __m512i, b: __m512i) -> __mmask16 {
+        // SAFETY: AVX-512F available (trait contract).
+        unsafe { _mm512_cmpge_epu32_mask(a, b) }
+    }
+    #[inline(always)]
     unsafe fn bits_to_f32(a: __m512i) -> Self {
         // SAFETY: AVX-512F available (trait contract).
         V(unsafe { _mm512_cvtepi32_ps(a) })
