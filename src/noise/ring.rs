@@ -136,17 +136,14 @@ impl NoiseRing {
     /// ```
     pub fn with_backend(seed: u64, capacity: usize, backend: Backend) -> NoiseRing {
         let cap = capacity.max(1).div_ceil(RING_BLOCK) * RING_BLOCK;
-        let store = vec![0.0f32; cap + 15];
-        // at most 15 f32 to the next 64-byte boundary (if the platform says it cannot
-        // be reached, stores stay plain: the kernel checks alignment itself)
-        let off = store.as_ptr().align_offset(64).min(15);
         NoiseRing {
             seed,
             backend,
-            store,
-            off,
+            // allocated when the first block is generated (see `storage`)
+            store: Vec::new(),
+            off: 0,
             cap,
-            gmax: vec![f32::NEG_INFINITY; cap / MAX_BLOCK],
+            gmax: Vec::new(),
             head: 0,
             filled: 0,
             on_claim: 0,
@@ -171,6 +168,20 @@ impl NoiseRing {
     /// ```
     pub fn capacity(&self) -> usize {
         self.cap
+    }
+
+    /// Allocate the buffer and the block-max table on first use, so a ring that is
+    /// never claimed from (a sampler on another method) costs no memory.
+    fn storage(&mut self) {
+        if self.store.is_empty() {
+            let store = vec![0.0f32; self.cap + 15];
+            // at most 15 f32 to the next 64-byte boundary (if the platform says it
+            // cannot be reached, stores stay plain: the kernel checks alignment itself)
+            self.off = store.as_ptr().align_offset(64).min(15);
+            self.store = store;
+            // zeroed (lazily, by the allocator): an entry is written with its block
+            self.gmax = vec![0.0; self.cap / MAX_BLOCK];
+        }
     }
 
     fn buf(&self) -> &[f32] {
@@ -249,6 +260,7 @@ impl NoiseRing {
     /// Generate whole blocks covering positions `[filled, upto)` (`upto <= limit`),
     /// with non-temporal stores if `stream`.
     fn generate(&mut self, upto: u64, stream: bool) -> u64 {
+        self.storage();
         let k = self.backend;
         let bl = RING_BLOCK as u64;
         let first = self.filled / bl;
@@ -338,6 +350,7 @@ impl NoiseRing {
 
     /// Hand out `n` positions (a claim's bookkeeping): the slot they start at.
     fn take(&mut self, n: usize) -> Result<usize, crate::Error> {
+        self.storage();
         let cap = self.cap;
         if n > cap {
             return Err(crate::Error::ClaimTooLarge {
@@ -743,6 +756,7 @@ fn refill_loop(shared: &Shared) {
         // otherwise the copy is discarded (a claim made the same values itself)
         let start = block * RING_BLOCK as u64;
         if ring.filled / RING_BLOCK as u64 == block && start < ring.limit() {
+            ring.storage();
             let slot = (block % ring.nblocks()) as usize * RING_BLOCK;
             ring.buf_mut()[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
             let j = slot / MAX_BLOCK;
