@@ -481,7 +481,7 @@ impl Sampler {
     /// Draw `out.len()` independent tokens from the *same* row of logits — the job of a
     /// sampling library that wants many samples of one distribution.
     ///
-    /// Below [`SAMPLE_N_TABLE_MIN`] draws each token is a fused Gumbel-max pass over the
+    /// Below [`SAMPLE_N_TABLE_MIN`](crate::SAMPLE_N_TABLE_MIN) draws each token is a fused Gumbel-max pass over the
     /// row (`O(V)` per draw); from there on, one pass builds the cumulative table of
     /// `softmax(x/T)` (f64 prefix sums) and every draw is a binary search for
     /// `u·Σ` (`O(log V)` per draw, in parallel for many draws). The crossover is
@@ -523,7 +523,7 @@ impl Sampler {
     /// Rayon across rows, deterministic whatever the thread count.
     ///
     /// For the straight-through estimator use `hard` forward and
-    /// [`gumbel_softmax_backward_batch`] on `y` backward.
+    /// [`gumbel_softmax_backward_batch`](crate::gumbel_softmax_backward_batch) on `y` backward.
     ///
     /// # Errors
     /// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]

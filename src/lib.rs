@@ -11,6 +11,10 @@
 //!   normalisation, and its noise can be made before the logits exist.
 //! * **Pre-generated noise** — [`noise::NoiseRing`]: a ring buffer refilled off the
 //!   critical path (or by a [`noise::BackgroundRing`] thread), each value handed out once.
+//! * **Exact pruning** — the Gumbel-max paths evaluate (or read) noise only where a
+//!   token can still win, and return bit for bit the token of evaluating all of it: a
+//!   long row costs about a read of its logits ([`Sampler::pruning`],
+//!   [`Sampler::noise_evaluated`]; the proof is in `docs/math.md`, §3.4).
 //! * **Batches** — [`Sampler`]: rows × cols, rayon across rows, seeded, deterministic
 //!   whatever the thread count; keyed rows for engines that batch unrelated requests.
 //! * **The Gumbel distribution** — [`Gumbel`]: density, CDF, survival function,
