@@ -7,16 +7,9 @@ mod common;
 #[path = "../benches/bucketed.rs"]
 mod bucketed;
 
-use common::stats::chi2_critical;
+use common::stats::{chi2_critical, pearson, softmax_f64};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
-
-fn softmax_f64(x: &[f32]) -> Vec<f64> {
-    let m = x.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v as f64));
-    let w: Vec<f64> = x.iter().map(|&v| (v as f64 - m).exp()).collect();
-    let s: f64 = w.iter().sum();
-    w.iter().map(|v| v / s).collect()
-}
 
 #[test]
 fn bucketed_rejection_reference_draws_the_softmax() {
@@ -40,28 +33,15 @@ fn bucketed_rejection_reference_draws_the_softmax() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(0xb0c);
     let mut s = bucketed::Bucketed::default();
     for (what, x) in rows {
-        let p = softmax_f64(&x);
+        let p = softmax_f64(&x, 1.0);
         let n = 1_000_000u64;
         let mut counts = vec![0u64; x.len()];
         for _ in 0..n {
             counts[s.sample(&x, &mut rng)] += 1;
         }
-        let (mut stat, mut cells) = (0.0, 0usize);
-        for (&c, &q) in counts.iter().zip(&p) {
-            if q == 0.0 {
-                assert_eq!(c, 0, "{what}: a masked logit was drawn");
-                continue;
-            }
-            let e = n as f64 * q;
-            assert!(e >= 5.0, "{what}: expected count {e} below 5");
-            stat += (c as f64 - e).powi(2) / e;
-            cells += 1;
-        }
-        let crit = chi2_critical((cells - 1) as f64, 1e-8);
-        println!(
-            "STAT bucketed {what}: chi2 {stat:.2} (dof {}, critical {crit:.2})",
-            cells - 1
-        );
+        let (stat, dof) = pearson(&counts, &p);
+        let crit = chi2_critical(dof as f64, 1e-8);
+        println!("STAT bucketed {what}: chi2 {stat:.2} (dof {dof}, critical {crit:.2})");
         assert!(stat <= crit, "{what}: chi2 {stat} > {crit}");
     }
 }

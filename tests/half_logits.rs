@@ -21,7 +21,7 @@ mod common;
 
 use common::METHODS;
 use common::rng::{Draws, RngCore, splitmix};
-use common::stats::chi2_critical;
+use common::stats::{chi2_critical, pearson, softmax_f64};
 use gumbel::half::{bf16, f16};
 use gumbel::noise::fill_gumbel;
 use gumbel::simd::{Backend, with_isa};
@@ -248,32 +248,6 @@ fn f16_bad_logits_are_typed_errors_and_nothing_is_written() {
     errors::<f16>();
 }
 
-/// Exact softmax (f64) of the converted logits at temperature `t`.
-fn softmax_f64(x: &[f32], t: f64) -> Vec<f64> {
-    let m = x.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v as f64));
-    let w: Vec<f64> = x.iter().map(|&v| ((v as f64 - m) / t).exp()).collect();
-    let s: f64 = w.iter().sum();
-    w.iter().map(|v| v / s).collect()
-}
-
-/// Pearson's statistic; every expected count here is at least 5 by construction.
-fn chi2(counts: &[u64], p: &[f64]) -> (f64, usize) {
-    let n: u64 = counts.iter().sum();
-    let mut stat = 0.0;
-    let mut cells = 0;
-    for (&c, &q) in counts.iter().zip(p) {
-        if q == 0.0 {
-            assert_eq!(c, 0, "a masked token was drawn");
-            continue;
-        }
-        let e = n as f64 * q;
-        assert!(e >= 5.0, "expected count {e} below 5");
-        stat += (c as f64 - e).powi(2) / e;
-        cells += 1;
-    }
-    (stat, cells - 1)
-}
-
 fn chi_square_every_method<H: Half>() {
     const N: usize = 1_000_000;
     const ROWS: usize = 1000;
@@ -302,7 +276,7 @@ fn chi_square_every_method<H: Half>() {
     let t = 0.8f32;
     let p = softmax_f64(&xf, t as f64);
     let mut check = |what: &str, counts: &[u64]| {
-        let (stat, dof) = chi2(counts, &p);
+        let (stat, dof) = pearson(counts, &p);
         let crit = chi2_critical(dof as f64, 1e-8);
         println!(
             "STAT {} {what:<18} chi2 = {stat:8.2} (dof {dof}, critical {crit:.2})",

@@ -13,18 +13,17 @@ mod common;
 
 use common::NEG_INF;
 use common::rng::{Draws, splitmix};
+use common::stats::softmax_f64;
 use gumbel::simd::with_isa;
 use gumbel::softmax_roulette;
 
 /// The f64 CDF of `softmax(x/T)`.
 fn cdf(x: &[f32], t: f64) -> Vec<f64> {
-    let m = x.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v as f64));
-    let w: Vec<f64> = x.iter().map(|&v| ((v as f64 - m) / t).exp()).collect();
-    let total: f64 = w.iter().sum();
     let mut acc = 0.0;
-    w.iter()
-        .map(|v| {
-            acc += v / total;
+    softmax_f64(x, t)
+        .into_iter()
+        .map(|p| {
+            acc += p;
             acc
         })
         .collect()

@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 use super::math;
 use super::reduce::{Argmax, new_best, tree_max};
 use super::rng::{LaneState, Lanes};
-use super::source::Values;
+use super::source::{Values, load_block};
 use super::vector::{BLOCK, NOISE_LANES, Vector};
 
 /// The first grid point, below the map's minimum (−3.13): lower `d` admit every lane.
@@ -154,31 +154,17 @@ pub(crate) unsafe fn block_maxima<V: Vector, S: Values<V>, const BV: usize>(
 ) -> (f32, bool) {
     debug_assert_eq!(bm.len(), n.div_ceil(BLOCK));
     let mut m = f32::NEG_INFINITY;
-    let mut i = 0;
-    // SAFETY: caller contract; `full` reads inside `[0, n)`, `partial` gets
-    // `e < n < e + LANES`.
+    // SAFETY: caller contract; block `b` starts inside the row.
     unsafe {
         let mut bad = V::mask_none();
-        for out in bm.iter_mut() {
-            let mut vs = [V::splat(f32::NEG_INFINITY); BV];
-            for (j, v) in vs.iter_mut().enumerate() {
-                let e = i + j * V::LANES;
-                if e + V::LANES <= n {
-                    let (x, b) = src.full(e);
-                    bad = V::mask_or(bad, b);
-                    *v = x;
-                } else if e < n {
-                    let (x, b) = src.partial(e, n);
-                    bad = V::mask_or(bad, b);
-                    *v = x;
-                }
-            }
+        for (b, out) in bm.iter_mut().enumerate() {
+            let (vs, bb) = load_block::<V, S, BV>(src, b, n);
+            bad = V::mask_or(bad, bb);
             let bmax = tree_max(vs).reduce_max();
             *out = bmax;
             if bmax > m {
                 m = bmax;
             }
-            i += BLOCK;
         }
         (m, V::mask_any(bad))
     }
@@ -235,20 +221,8 @@ unsafe fn maxima_and_bits<V: Vector, S: Values<V>, const BV: usize, const G: usi
             if b % CHECKPOINT_BLOCKS == 0 {
                 lanes.store(&mut sc.ckpt[b / CHECKPOINT_BLOCKS]);
             }
-            let i = b * BLOCK;
-            let mut vs = [V::splat(f32::NEG_INFINITY); BV];
-            for (j, v) in vs.iter_mut().enumerate() {
-                let e = i + j * V::LANES;
-                if e + V::LANES <= n {
-                    let (x, k) = src.full(e);
-                    bad = V::mask_or(bad, k);
-                    *v = x;
-                } else if e < n {
-                    let (x, k) = src.partial(e, n);
-                    bad = V::mask_or(bad, k);
-                    *v = x;
-                }
-            }
+            let (vs, bb) = load_block::<V, S, BV>(src, b, n);
+            bad = V::mask_or(bad, bb);
             let mut bmax = V::bits_splat(0);
             for _ in 0..BLOCK / NOISE_LANES {
                 for bg in lanes.next() {

@@ -18,7 +18,7 @@
 use super::math;
 use super::reduce::tree_sum;
 use super::rows::Pick;
-use super::source::Values;
+use super::source::{Values, load_block};
 use super::vector::{BLOCK, Vector};
 
 /// `exp((v − c)·s)` for the `BV` vectors of one block (`-inf` lanes give 0).
@@ -32,34 +32,6 @@ unsafe fn block_exps<V: Vector, const BV: usize>(vs: &[V; BV], c: f32, s: f32) -
             *e = math::exp(v.sub(cv).mul(sv));
         }
         es
-    }
-}
-
-/// The `BV` vectors of block `b` (`-inf` past `n`) and the lanes that are invalid.
-#[inline(always)]
-unsafe fn load_block<V: Vector, S: Values<V>, const BV: usize>(
-    src: &mut S,
-    b: usize,
-    n: usize,
-) -> ([V; BV], V::Mask) {
-    // SAFETY: caller contract; `full` reads inside `[0, n)`, `partial` gets
-    // `e < n < e + LANES`.
-    unsafe {
-        let mut bad = V::mask_none();
-        let mut vs = [V::splat(f32::NEG_INFINITY); BV];
-        for (j, v) in vs.iter_mut().enumerate() {
-            let e = b * BLOCK + j * V::LANES;
-            if e + V::LANES <= n {
-                let (x, m) = src.full(e);
-                bad = V::mask_or(bad, m);
-                *v = x;
-            } else if e < n {
-                let (x, m) = src.partial(e, n);
-                bad = V::mask_or(bad, m);
-                *v = x;
-            }
-        }
-        (vs, bad)
     }
 }
 

@@ -10,7 +10,7 @@ use core::marker::PhantomData;
 use super::element::{self, Element};
 use super::math;
 use super::rng::{LaneState, Lanes};
-use super::vector::Vector;
+use super::vector::{BLOCK, Vector};
 
 /// A row of values read a vector at a time.
 pub(crate) trait Values<V: Vector> {
@@ -257,5 +257,38 @@ impl<V: Vector, X: Values<V>, const G: usize> Values<V> for Fused<V, X, G> {
             let g = self.noise();
             (self.score.apply(x, g), bad)
         }
+    }
+}
+
+/// The `BV` vectors of 64-block `b` of a row of `n` values (`-inf` past `n`) and the
+/// lanes that are invalid.
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements
+/// and `b * BLOCK < n`.
+#[inline(always)]
+pub(crate) unsafe fn load_block<V: Vector, S: Values<V>, const BV: usize>(
+    src: &mut S,
+    b: usize,
+    n: usize,
+) -> ([V; BV], V::Mask) {
+    // SAFETY: caller contract; `full` reads inside `[0, n)`, `partial` gets
+    // `e < n < e + LANES`.
+    unsafe {
+        let mut bad = V::mask_none();
+        let mut vs = [V::splat(f32::NEG_INFINITY); BV];
+        for (j, v) in vs.iter_mut().enumerate() {
+            let e = b * BLOCK + j * V::LANES;
+            if e + V::LANES <= n {
+                let (x, m) = src.full(e);
+                bad = V::mask_or(bad, m);
+                *v = x;
+            } else if e < n {
+                let (x, m) = src.partial(e, n);
+                bad = V::mask_or(bad, m);
+                *v = x;
+            }
+        }
+        (vs, bad)
     }
 }

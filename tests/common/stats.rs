@@ -265,3 +265,30 @@ where
         })
         .reduce(|| 0.0, f64::max)
 }
+
+/// The exact softmax of `x / t` in f64 (`-inf` entries get 0).
+pub fn softmax_f64(x: &[f32], t: f64) -> Vec<f64> {
+    let m = x.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v as f64));
+    let w: Vec<f64> = x.iter().map(|&v| ((v as f64 - m) / t).exp()).collect();
+    let s: f64 = w.iter().sum();
+    w.iter().map(|v| v / s).collect()
+}
+
+/// Pearson's statistic of `counts` against probabilities `p` and its degrees of
+/// freedom, for tests whose every expected count is at least 5 by construction
+/// (asserted); a zero-probability cell must have a zero count (asserted).
+pub fn pearson(counts: &[u64], p: &[f64]) -> (f64, usize) {
+    let n: u64 = counts.iter().sum();
+    let (mut stat, mut cells) = (0.0, 0usize);
+    for (&c, &q) in counts.iter().zip(p) {
+        if q == 0.0 {
+            assert_eq!(c, 0, "a zero-probability cell was drawn");
+            continue;
+        }
+        let e = n as f64 * q;
+        assert!(e >= 5.0, "expected count {e} below 5");
+        stat += (c as f64 - e).powi(2) / e;
+        cells += 1;
+    }
+    (stat, cells - 1)
+}
