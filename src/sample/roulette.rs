@@ -5,9 +5,9 @@ use std::cell::RefCell;
 use crate::error::Error;
 use crate::simd::Backend;
 use crate::simd::element::Element;
+use crate::simd::roulette::GROUP;
 use crate::simd::rows::Pick;
 use crate::simd::source::{Input, Logits, Probs};
-use crate::simd::vector::BLOCK;
 
 use super::{Temperature, greedy, invalid_entry, inverse_temperature};
 
@@ -31,9 +31,9 @@ pub(crate) fn row<I: Input, L: Element>(
     };
     let pick = SCRATCH.with(|sc| {
         let (maxima, sums) = &mut *sc.borrow_mut();
-        let blocks = x.len().div_ceil(BLOCK);
-        maxima.resize(blocks, 0.0);
-        sums.resize(blocks, 0.0);
+        let groups = x.len().div_ceil(GROUP);
+        maxima.resize(groups, 0.0);
+        sums.resize(groups, 0.0);
         b.roulette::<I, L>(x, u, inverse_temperature(t), maxima, sums)
     });
     match pick {
@@ -58,13 +58,13 @@ fn check<L>(x: &[L], u: f64) -> Result<(), Error> {
 /// Softmax + roulette-wheel sample of one row: the first `i` with
 /// `Σ_{j ≤ i} p_j ≥ u`, where `p = softmax(x / T)`.
 ///
-/// One pass over the exponentials, then one block: each 64-block's maximum `M_B` and
-/// `Σ e^{(x_j − M_B)/T}` from the same registers (summed in f64 across blocks, accurate
-/// over 256k entries), block weights `e^{(M_B − m)/T}` (`m` the row maximum), the block
-/// where the running sum crosses `u·Σ` found from the stored block sums, and that
-/// block walked element by element. Each logit is exponentiated once, plus the 64 of
-/// the crossing block. (Scratch of two values per 64-block lives in a thread-local
-/// buffer: no allocation after the first call on a thread.)
+/// One pass over the exponentials, then one group: each 256-value group's maximum
+/// `M_B` and `Σ e^{(x_j − M_B)/T}` (summed in f64 across groups, accurate over 256k
+/// entries), group weights `e^{(M_B − m)/T}` (`m` the row maximum), the group where
+/// the running sum crosses `u·Σ` found from the stored group sums, and that group
+/// walked element by element. Each logit is exponentiated once, plus the 256 of the
+/// crossing group. (Scratch of two values per group lives in a thread-local buffer:
+/// no allocation after the first call on a thread.)
 ///
 /// * `u` must lie strictly inside (0, 1).
 /// * `temperature`: finite and `> 0`, or exactly `0` for greedy argmax (then `u` is

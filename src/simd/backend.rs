@@ -343,7 +343,8 @@ impl Backend {
     }
 
     /// Softmax + roulette draw for uniform `u` with inverse temperature `s`, one pass
-    /// over the exponentials; `maxima` and `sums` are scratch of one value per 64-block.
+    /// over the exponentials; `maxima` and `sums` are scratch of one value per
+    /// 256-value group.
     pub(crate) fn roulette<I: Input, L: Element>(
         self,
         x: &[L],
@@ -352,8 +353,8 @@ impl Backend {
         maxima: &mut [f32],
         sums: &mut [f64],
     ) -> Pick {
-        let blocks = x.len().div_ceil(crate::simd::vector::BLOCK);
-        assert!(maxima.len() == blocks && sums.len() == blocks);
+        let groups = x.len().div_ceil(crate::simd::roulette::GROUP);
+        assert!(maxima.len() == groups && sums.len() == groups);
         dispatch!(self, roulette::<I, L>(x, u, s, maxima, sums))
     }
 

@@ -1,18 +1,19 @@
 //! Softmax + roulette in one pass over the exponentials.
 //!
-//! Each 64-block `B` is loaded once: its maximum `M_B`, then `e_i = exp((x_i − M_B)·s)`
-//! from the same registers, summed to `Σ_B` (f32 tree within the block, f64 across
-//! blocks: ≥ 1, since the block's maximum contributes `e^0`). With the row maximum
-//! `m`, the weight of entry `i` is `e_i·w_B`, `w_B = exp((M_B − m)·s)` — one `exp` per
-//! block, vectorised over the block maxima — and the total `Σ_B Σ_B·w_B` (f64, in block
-//! order). The block where the running sum reaches `u·total` is found from the stored
-//! block sums, and only that block is loaded and exponentiated again: each logit is read
-//! at most twice and exponentiated at most twice (once for all but 64 of them).
+//! The row is taken in groups `B` of [`GROUP`] = 256 values (four 64-blocks): the
+//! group's maximum `M_B` (one horizontal reduction per group), then
+//! `e_i = exp((x_i − M_B)·s)` over the group again (the reloads hit L1), summed to
+//! `Σ_B` (f32 within the group, f64 across groups: ≥ 1, since the maximum contributes
+//! `e^0`). With the row maximum `m`, the weight of entry `i` is `e_i·w_B`,
+//! `w_B = exp((M_B − m)·s)` — one `exp` per group, vectorised over the group maxima —
+//! and the total `Σ_B Σ_B·w_B` (f64, in group order). The group where the running sum
+//! reaches `u·total` is found from the stored group sums, and only that group is
+//! exponentiated again: each logit is exponentiated once, plus the 256 of one group.
 //!
-//! End of the CDF: inside the crossing block the running sum adds `e_k·w_B` in f64; if
-//! rounding leaves it below the target at the block's end, the block's last entry of
-//! positive weight is returned; if no block crosses (the target rounds to the total),
-//! the last block of positive weight's last such entry. A weight that underflows to 0
+//! End of the CDF: inside the crossing group the running sum adds `e_k·w_B` in f64; if
+//! rounding leaves it below the target at the group's end, the group's last entry of
+//! positive weight is returned; if no group crosses (the target rounds to the total),
+//! the last group of positive weight's last such entry. A weight that underflows to 0
 //! (an `e_k` or a `w_B`) is never returned.
 
 use super::math;
@@ -20,6 +21,11 @@ use super::reduce::tree_sum;
 use super::rows::Pick;
 use super::source::{Values, load_block};
 use super::vector::{BLOCK, Vector};
+
+/// Values per group: one maximum, one sum and one weight each.
+pub(crate) const GROUP: usize = 4 * BLOCK;
+/// 64-blocks per group.
+const SUB: usize = GROUP / BLOCK;
 
 /// `exp((v − c)·s)` for the `BV` vectors of one block (`-inf` lanes give 0).
 #[inline(always)]
@@ -58,12 +64,52 @@ unsafe fn weigh_blocks<V: Vector>(maxima: &[f32], sums: &mut [f64], m: f32, s: f
     total
 }
 
+/// The maximum of group `g` (`-inf` if every value is masked) and its invalid lanes.
+#[inline(always)]
+unsafe fn group_max<V: Vector, S: Values<V>, const BV: usize>(
+    src: &mut S,
+    g: usize,
+    n: usize,
+) -> (f32, V::Mask) {
+    // SAFETY: caller contract; only blocks that start inside the row are loaded.
+    unsafe {
+        let mut bad = V::mask_none();
+        let mut acc = V::splat(f32::NEG_INFINITY);
+        for b in g * SUB..(g * SUB + SUB).min(n.div_ceil(BLOCK)) {
+            let (vs, bb) = load_block::<V, S, BV>(src, b, n);
+            bad = V::mask_or(bad, bb);
+            acc = acc.max(super::reduce::tree_max(vs));
+        }
+        (acc.reduce_max(), bad)
+    }
+}
+
+/// `Σ exp((x − c)·s)` over group `g`: f32 within the group, one f64 reduction.
+#[inline(always)]
+unsafe fn group_sum<V: Vector, S: Values<V>, const BV: usize>(
+    src: &mut S,
+    g: usize,
+    n: usize,
+    c: f32,
+    s: f32,
+) -> f64 {
+    // SAFETY: caller contract; only blocks that start inside the row are loaded.
+    unsafe {
+        let mut acc = V::splat(0.0);
+        for b in g * SUB..(g * SUB + SUB).min(n.div_ceil(BLOCK)) {
+            let (vs, _) = load_block::<V, S, BV>(src, b, n);
+            acc = acc.add(tree_sum(block_exps(&vs, c, s)));
+        }
+        acc.reduce_sum_f64()
+    }
+}
+
 /// One-pass softmax + roulette: the drawn index for uniform `u` at inverse temperature
-/// `s`. `maxima` and `sums` are scratch of one value per 64-block.
+/// `s`. `maxima` and `sums` are scratch of one value per [`GROUP`].
 ///
 /// # Safety
 /// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `src` is valid for `n` elements;
-/// `maxima.len() == sums.len() == n.div_ceil(64)`.
+/// `maxima.len() == sums.len() == n.div_ceil(GROUP)`.
 #[inline(always)]
 pub(crate) unsafe fn one_pass<V: Vector, S: Values<V>, const BV: usize>(
     n: usize,
@@ -77,18 +123,17 @@ pub(crate) unsafe fn one_pass<V: Vector, S: Values<V>, const BV: usize>(
     // SAFETY: caller contract.
     unsafe {
         let mut bad = V::mask_none();
-        for (b, (mb, sb)) in maxima.iter_mut().zip(sums.iter_mut()).enumerate() {
-            let (vs, bb) = load_block::<V, S, BV>(&mut src, b, n);
-            bad = V::mask_or(bad, bb);
-            let bmax = super::reduce::tree_max(vs).reduce_max();
-            *mb = bmax;
-            *sb = if bmax == f32::NEG_INFINITY {
+        for (g, (mb, sb)) in maxima.iter_mut().zip(sums.iter_mut()).enumerate() {
+            let (gmax, gb) = group_max::<V, S, BV>(&mut src, g, n);
+            bad = V::mask_or(bad, gb);
+            *mb = gmax;
+            *sb = if gmax == f32::NEG_INFINITY {
                 0.0
             } else {
-                tree_sum(block_exps(&vs, bmax, s)).reduce_sum_f64()
+                group_sum::<V, S, BV>(&mut src, g, n, gmax, s)
             };
-            if bmax > m {
-                m = bmax;
+            if gmax > m {
+                m = gmax;
             }
         }
         if V::mask_any(bad) {
@@ -100,15 +145,15 @@ pub(crate) unsafe fn one_pass<V: Vector, S: Values<V>, const BV: usize>(
         let total = weigh_blocks::<V>(maxima, sums, m, s);
         let target = u * total;
         let mut cum = 0.0f64;
-        let mut last = usize::MAX; // last block of positive weight
-        for (b, &c) in sums.iter().enumerate() {
+        let mut last = usize::MAX; // last group of positive weight
+        for (g, &c) in sums.iter().enumerate() {
             if c > 0.0 {
                 if cum + c >= target {
                     return Pick::Index(walk::<V, S, BV>(
-                        &mut src, b, n, maxima[b], m, s, cum, target,
+                        &mut src, g, n, maxima[g], m, s, cum, target,
                     ));
                 }
-                last = b;
+                last = g;
             }
             cum += c;
         }
@@ -126,15 +171,15 @@ pub(crate) unsafe fn one_pass<V: Vector, S: Values<V>, const BV: usize>(
     }
 }
 
-/// Inside block `b`: the first entry where `cum + Σ e_k·w_B` reaches `target`, else
-/// the block's last entry of positive weight.
+/// Inside group `g`: the first entry where `cum + Σ e_k·w_B` reaches `target`, else
+/// the group's last entry of positive weight.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 unsafe fn walk<V: Vector, S: Values<V>, const BV: usize>(
     src: &mut S,
-    b: usize,
+    g: usize,
     n: usize,
-    bmax: f32,
+    gmax: f32,
     m: f32,
     s: f32,
     mut cum: f64,
@@ -142,25 +187,29 @@ unsafe fn walk<V: Vector, S: Values<V>, const BV: usize>(
 ) -> usize {
     let mut buf = [0.0f32; BLOCK];
     let mut w = [0.0f32; 16];
-    // SAFETY: caller contract; `buf` holds BV * LANES = BLOCK values, `w` 16 >= LANES.
+    // SAFETY: caller contract; `w` holds 16 >= LANES values.
     unsafe {
-        let (vs, _) = load_block::<V, S, BV>(src, b, n);
-        for (j, e) in block_exps(&vs, bmax, s).iter().enumerate() {
-            e.store(buf.as_mut_ptr().add(j * V::LANES));
-        }
         // the same w_B as in `weigh_blocks` (the same lane-wise exp of the same input)
-        math::exp(V::splat(bmax).sub(V::splat(m)).mul(V::splat(s))).store(w.as_mut_ptr());
+        math::exp(V::splat(gmax).sub(V::splat(m)).mul(V::splat(s))).store(w.as_mut_ptr());
     }
     let wb = w[0] as f64;
-    let base = b * BLOCK;
-    let len = BLOCK.min(n - base);
     let mut last = usize::MAX;
-    for (k, &e) in buf[..len].iter().enumerate() {
-        if e > 0.0 {
-            cum += e as f64 * wb;
-            last = base + k;
-            if cum >= target {
-                return last;
+    for b in g * SUB..(g * SUB + SUB).min(n.div_ceil(BLOCK)) {
+        // SAFETY: caller contract; `buf` holds BV * LANES = BLOCK values.
+        unsafe {
+            let (vs, _) = load_block::<V, S, BV>(src, b, n);
+            for (j, e) in block_exps(&vs, gmax, s).iter().enumerate() {
+                e.store(buf.as_mut_ptr().add(j * V::LANES));
+            }
+        }
+        let base = b * BLOCK;
+        for (k, &e) in buf[..BLOCK.min(n - base)].iter().enumerate() {
+            if e > 0.0 {
+                cum += e as f64 * wb;
+                last = base + k;
+                if cum >= target {
+                    return last;
+                }
             }
         }
     }

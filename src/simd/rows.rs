@@ -175,10 +175,10 @@ pub(crate) unsafe fn block_maxima<V: Vector, const BV: usize>(x: &[f32], bm: &mu
 }
 
 /// Softmax + roulette in one pass over the exponentials ([`super::roulette`]); `maxima`
-/// and `sums` are scratch of one value per 64-block.
+/// and `sums` are scratch of one value per 256-value group.
 ///
 /// # Safety
-/// See the module docs; `maxima.len() == sums.len() == x.len().div_ceil(64)`.
+/// See the module docs; `maxima.len() == sums.len() == x.len().div_ceil(256)`.
 #[inline(always)]
 pub(crate) unsafe fn roulette<V: Vector, I: Input, L: Element, const BV: usize>(
     x: &[L],
