@@ -553,9 +553,10 @@ impl Sampler {
     }
 
     /// [`gumbel_softmax_batch`](Self::gumbel_softmax_batch) with each row's noise fixed by
-    /// `(seed, keys[row])` — the same noise a keyed Gumbel-max draw uses, so `hard`
-    /// equals [`sample_batch_keyed`](Self::sample_batch_keyed)'s tokens for the same
-    /// keys at temperature 1.
+    /// `(seed, keys[row])` — the same noise a keyed Gumbel-max draw uses, so at
+    /// temperature 1 `hard` is [`sample_batch_keyed`](Self::sample_batch_keyed)'s token
+    /// for the same key, except where two scores lie within a rounding error of each
+    /// other (Gumbel-softmax scores `x + g`, Gumbel-max the max-first `(x − m) + g`).
     ///
     /// # Errors
     /// As `gumbel_softmax_batch`, plus [`Error::LengthMismatch`] for `keys`.

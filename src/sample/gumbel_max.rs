@@ -69,8 +69,8 @@ pub(crate) fn row_ring<I: Input, L: Element>(
         return row_with_noise::<I, L>(b, x, g, Temperature::Positive(t), row);
     }
     let a = BLOCK_MAXIMA.with(|bm| {
+        // every entry is written by the kernel's first pass: no clearing
         let mut bm = bm.borrow_mut();
-        bm.clear();
         bm.resize(x.len().div_ceil(BLOCK), 0.0);
         b.gumbel_max_ring_pruned::<I, L>(x, g, gmax, inverse_temperature(t), &mut bm)
     });
