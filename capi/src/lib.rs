@@ -1,0 +1,839 @@
+//! The C ABI of [`gumbel`]: an opaque sampler handle, plain-old-data parameters,
+//! integer status codes and a thread-local error message.
+//!
+//! The header `capi/include/gumbel.h` is generated from this file by cbindgen (the test
+//! `tests/header.rs` fails when the committed header differs from what this file
+//! declares). `docs/c-api.md` describes building, linking, ownership, threads and the
+//! error codes, with an engine-loop example.
+//!
+//! # Conventions
+//!
+//! * Every function that can fail returns `GUMBEL_OK` (0) or a negative `GUMBEL_ERR_*`
+//!   code, and records a message for `gumbel_last_error` on the calling thread.
+//! * Arguments are checked before anything is read through a pointer: first the sampler,
+//!   then the sizes (`cols == 0`, `rows * cols` overflow), then the other pointers, then
+//!   the parameters. A batch of `rows == 0` is a no-op that returns `GUMBEL_OK` and reads
+//!   no pointer but the sampler.
+//! * On error nothing is written to the caller's buffers.
+//! * No Rust panic crosses the boundary: each function catches it and returns
+//!   `GUMBEL_ERR_PANIC`; a sampler whose call panicked is poisoned (every later call
+//!   on it returns `GUMBEL_ERR_PANIC`) and must only be freed.
+//!
+//! # Safety
+//!
+//! This crate is the only place of the workspace whose `unsafe` is about caller-supplied
+//! pointers. Every `unsafe` block states its reason in a `// SAFETY:` comment, and every
+//! `unsafe extern "C" fn` documents its preconditions in a `# Safety` section (the
+//! pointer rules a C caller must keep).
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+// The C names (gumbel_params, ...) are the Rust names, so the header needs no renames.
+#![allow(non_camel_case_types)]
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char, c_int};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use gumbel::half::{bf16, f16};
+use gumbel::{Element, Method, Sampler};
+
+/// Success.
+pub const GUMBEL_OK: c_int = 0;
+/// A required pointer is NULL (or not aligned for its element type).
+pub const GUMBEL_ERR_NULL_POINTER: c_int = -1;
+/// `rows * cols` (or a buffer's size in bytes) does not fit in `size_t` / `ptrdiff_t`.
+pub const GUMBEL_ERR_SIZE_OVERFLOW: c_int = -2;
+/// A row has no entries: `cols == 0`.
+pub const GUMBEL_ERR_EMPTY_ROW: c_int = -3;
+/// Two lengths that must agree do not: `n_params` is not 0, 1 or `rows`; a `top_n` out
+/// of range.
+pub const GUMBEL_ERR_LENGTH_MISMATCH: c_int = -4;
+/// A sampling parameter is out of range: a temperature that is not finite and `> 0`
+/// (nor exactly 0), a `top_p` outside (0, 1], a `min_p` outside [0, 1].
+pub const GUMBEL_ERR_INVALID_PARAM: c_int = -5;
+/// `gumbel_sampler_set_method` got a value that is no `GUMBEL_METHOD_*`.
+pub const GUMBEL_ERR_INVALID_METHOD: c_int = -6;
+/// A logit is NaN or `+inf` (`-inf` is allowed: it masks the entry).
+pub const GUMBEL_ERR_INVALID_LOGIT: c_int = -7;
+/// Every entry of a row is masked (`-inf`).
+pub const GUMBEL_ERR_ALL_MASKED: c_int = -8;
+/// The library panicked (a bug): the panic was caught at the boundary. The sampler it
+/// happened on is poisoned; free it.
+pub const GUMBEL_ERR_PANIC: c_int = -9;
+/// Any other error of the Rust library (the message says which).
+pub const GUMBEL_ERR_OTHER: c_int = -10;
+
+/// Gumbel-max with noise from the sampler's pre-generated noise ring (the default).
+/// `gumbel_sampler_refill` fills the ring ahead of time.
+pub const GUMBEL_METHOD_GUMBEL_MAX: c_int = 0;
+/// Gumbel-max with the noise made in registers (no ring, nothing stored).
+pub const GUMBEL_METHOD_FUSED: c_int = 1;
+/// Softmax + roulette wheel: one uniform per row.
+pub const GUMBEL_METHOD_ROULETTE: c_int = 2;
+
+/// A seeded sampler: an opaque handle from `gumbel_sampler_new`, released with
+/// `gumbel_sampler_free`. Not thread-safe: one thread at a time (use a lock, or one
+/// sampler per thread).
+pub struct GumbelSampler {
+    /// `None` once a call on it panicked (poisoned).
+    sampler: Option<Sampler>,
+}
+
+/// Per-row sampling parameters (vLLM's order: temperature, then min-p, top-k, top-p).
+///
+/// Start from `gumbel_params_default` and change what you need.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct gumbel_params {
+    /// Finite and `> 0`, or exactly 0 for greedy argmax (default 1).
+    pub temperature: f32,
+    /// Keep the `top_k` largest logits (ties at the k-th value all kept); 0 = off
+    /// (default).
+    pub top_k: u32,
+    /// Keep the smallest set of largest tokens whose probability reaches `top_p`, in
+    /// (0, 1]; 1 = off (default).
+    pub top_p: f32,
+    /// Keep tokens whose probability is at least `min_p` times the largest, in [0, 1];
+    /// 0 = off (default).
+    pub min_p: f32,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+/// A failed call: its status code and message.
+#[derive(Debug)]
+struct Failure {
+    code: c_int,
+    message: String,
+}
+
+impl Failure {
+    fn new(code: c_int, message: impl Into<String>) -> Failure {
+        Failure {
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn null(what: &str) -> Failure {
+        Failure::new(GUMBEL_ERR_NULL_POINTER, format!("{what} is NULL"))
+    }
+
+    /// Record the message for `gumbel_last_error` on this thread; return the code.
+    fn record(self) -> c_int {
+        let message = CString::new(self.message.replace('\0', " "))
+            .unwrap_or_else(|_| CString::from(c"(unprintable error message)"));
+        // try_with: during thread teardown the slot may be gone; the code still returns.
+        let _ = LAST_ERROR.try_with(|slot| *slot.borrow_mut() = message);
+        self.code
+    }
+}
+
+impl From<gumbel::Error> for Failure {
+    fn from(e: gumbel::Error) -> Failure {
+        Failure::new(status_of(&e), e.to_string())
+    }
+}
+
+/// The status code of a library error: one code per family of `gumbel::Error` variants.
+fn status_of(e: &gumbel::Error) -> c_int {
+    use gumbel::Error as E;
+    match e {
+        E::InvalidLogit { .. }
+        | E::InvalidProbability { .. }
+        | E::InvalidNoise { .. }
+        | E::NonFinite { .. } => GUMBEL_ERR_INVALID_LOGIT,
+        E::AllMasked { .. } => GUMBEL_ERR_ALL_MASKED,
+        E::EmptyRow => GUMBEL_ERR_EMPTY_ROW,
+        E::NotMultipleOfCols { .. } | E::LengthMismatch { .. } => GUMBEL_ERR_LENGTH_MISMATCH,
+        E::InvalidTemperature(_)
+        | E::InvalidTau(_)
+        | E::InvalidUniform(_)
+        | E::InvalidParameter { .. } => GUMBEL_ERR_INVALID_PARAM,
+        // ScoreOverflow (the samplers recompute such rows instead), ClaimTooLarge and
+        // IsaUnavailable are unreachable through this ABI; later variants land here too.
+        _ => GUMBEL_ERR_OTHER,
+    }
+}
+
+/// The text of a caught panic's payload.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
+
+/// Run `f` with panics caught: its status code, with the message recorded on failure.
+fn guard(f: impl FnOnce() -> Result<(), Failure>) -> c_int {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => GUMBEL_OK,
+        Ok(Err(failure)) => failure.record(),
+        Err(payload) => Failure::new(
+            GUMBEL_ERR_PANIC,
+            format!("gumbel panicked (a bug): {}", panic_message(&*payload)),
+        )
+        .record(),
+    }
+}
+
+/// The handle behind `s`, or the failure for NULL.
+///
+/// # Safety
+/// `s` is NULL or a live pointer from `gumbel_sampler_new` that no one else uses for
+/// `'a`.
+unsafe fn handle<'a>(s: *mut GumbelSampler) -> Result<&'a mut GumbelSampler, Failure> {
+    // SAFETY: NULL or live and exclusively ours for 'a: the caller's promise.
+    unsafe { s.as_mut() }.ok_or_else(|| Failure::null("sampler"))
+}
+
+impl GumbelSampler {
+    /// Run `f` on the sampler, taken out of the handle for the duration and put back when
+    /// `f` returns, so a panic inside `f` leaves the handle poisoned.
+    fn with<R>(
+        &mut self,
+        f: impl FnOnce(&mut Sampler) -> Result<R, Failure>,
+    ) -> Result<R, Failure> {
+        let mut sampler = self.take()?;
+        let result = f(&mut sampler);
+        self.sampler = Some(sampler);
+        result
+    }
+
+    /// The sampler, leaving the handle poisoned until it is put back.
+    fn take(&mut self) -> Result<Sampler, Failure> {
+        self.sampler.take().ok_or_else(|| {
+            Failure::new(
+                GUMBEL_ERR_PANIC,
+                "the sampler is poisoned by an earlier panic; free it",
+            )
+        })
+    }
+}
+
+/// `ptr[..len]` as a slice, after the NULL, alignment and size checks.
+///
+/// # Safety
+/// If `ptr` is non-NULL and aligned, it points to `len` initialised values of `T` that
+/// stay valid and are not written by anyone else for `'a`.
+unsafe fn slice_arg<'a, T>(ptr: *const T, len: usize, what: &str) -> Result<&'a [T], Failure> {
+    check_pointer(ptr, len, what)?;
+    // SAFETY: non-NULL, aligned, `len * size_of::<T>() <= isize::MAX` (checked above);
+    // validity and the absence of writers for 'a are the caller's promise.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// `ptr[..len]` as a mutable slice, after the NULL, alignment and size checks.
+///
+/// # Safety
+/// If `ptr` is non-NULL and aligned, it points to `len` writable values of `T` that no
+/// one else reads or writes for `'a` (in particular it overlaps no input).
+unsafe fn slice_arg_mut<'a, T>(
+    ptr: *mut T,
+    len: usize,
+    what: &str,
+) -> Result<&'a mut [T], Failure> {
+    check_pointer(ptr.cast_const(), len, what)?;
+    // SAFETY: non-NULL, aligned, `len * size_of::<T>() <= isize::MAX` (checked above);
+    // validity and exclusive access for 'a are the caller's promise.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}
+
+fn check_pointer<T>(ptr: *const T, len: usize, what: &str) -> Result<(), Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(what));
+    }
+    if !ptr.is_aligned() {
+        return Err(Failure::new(
+            GUMBEL_ERR_NULL_POINTER,
+            format!(
+                "{what} is not aligned to {} bytes",
+                std::mem::align_of::<T>()
+            ),
+        ));
+    }
+    match len.checked_mul(std::mem::size_of::<T>()) {
+        Some(bytes) if bytes <= isize::MAX as usize => Ok(()),
+        _ => Err(Failure::new(
+            GUMBEL_ERR_SIZE_OVERFLOW,
+            format!("{what}: {len} elements do not fit in the address space"),
+        )),
+    }
+}
+
+/// `rows * cols`, or the failure for `cols == 0` or an overflowing product.
+fn batch_len(rows: usize, cols: usize) -> Result<usize, Failure> {
+    if cols == 0 {
+        return Err(Failure::new(
+            GUMBEL_ERR_EMPTY_ROW,
+            "cols is 0: a row has no entries",
+        ));
+    }
+    rows.checked_mul(cols).ok_or_else(|| {
+        Failure::new(
+            GUMBEL_ERR_SIZE_OVERFLOW,
+            format!("rows * cols = {rows} * {cols} overflows size_t"),
+        )
+    })
+}
+
+/// The parameters a batch call uses: `n_params == 0` means the defaults for every row
+/// (`params` is not read and may be NULL); else `n_params` is 1 (all rows) or `rows`.
+///
+/// # Safety
+/// As [`slice_arg`] for `params[..n_params]`.
+unsafe fn params_arg<'a>(
+    params: *const gumbel_params,
+    n_params: usize,
+    rows: usize,
+) -> Result<&'a [gumbel_params], Failure> {
+    const DEFAULT: &[gumbel_params] = &[DEFAULT_PARAMS];
+    if n_params == 0 {
+        return Ok(DEFAULT);
+    }
+    if n_params != 1 && n_params != rows {
+        return Err(Failure::new(
+            GUMBEL_ERR_LENGTH_MISMATCH,
+            format!(
+                "n_params is {n_params}: it must be 0 (defaults), 1 (all rows) or rows = {rows}"
+            ),
+        ));
+    }
+    // SAFETY: the caller's promise, passed on.
+    unsafe { slice_arg(params, n_params, "params") }
+}
+
+const DEFAULT_PARAMS: gumbel_params = gumbel_params {
+    temperature: 1.0,
+    top_k: 0,
+    top_p: 1.0,
+    min_p: 0.0,
+};
+
+/// Which logits a batch call reads: an element type and its C pointer type.
+trait CElement {
+    /// The Rust element type the sampler reads.
+    type Rust: Element;
+    /// The same memory as the Rust element type.
+    fn cast(ptr: *const Self) -> *const Self::Rust;
+}
+
+impl CElement for f32 {
+    type Rust = f32;
+    fn cast(ptr: *const f32) -> *const f32 {
+        ptr
+    }
+}
+
+/// bf16 bits (`uint16_t` in C).
+struct Bf16Bits;
+/// f16 bits (`uint16_t` in C).
+struct F16Bits;
+
+impl CElement for Bf16Bits {
+    type Rust = bf16;
+    fn cast(ptr: *const Bf16Bits) -> *const bf16 {
+        ptr.cast()
+    }
+}
+
+impl CElement for F16Bits {
+    type Rust = f16;
+    fn cast(ptr: *const F16Bits) -> *const f16 {
+        ptr.cast()
+    }
+}
+
+/// One batch call, all element types, keyed or not.
+///
+/// # Safety
+/// As the public batch functions: every non-NULL pointer valid for its length.
+#[allow(clippy::too_many_arguments)]
+unsafe fn sample_batch_any<L: Element>(
+    s: *mut GumbelSampler,
+    logits: *const L,
+    rows: usize,
+    cols: usize,
+    keys: Option<*const u64>,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+) -> c_int {
+    guard(|| {
+        // SAFETY: `s` is NULL or a live handle used only by this call (caller's promise).
+        let handle = unsafe { handle(s) }?;
+        handle.with(|sampler| {
+            let len = batch_len(rows, cols)?;
+            if rows == 0 {
+                return Ok(());
+            }
+            // SAFETY (the four below): the caller promises `logits[..rows * cols]`,
+            // `keys[..rows]` and `params[..n_params]` readable, and `out[..rows]`
+            // writable and disjoint from them, for the duration of the call.
+            // SAFETY: see above.
+            let logits = unsafe { slice_arg(logits, len, "logits") }?;
+            let keys = match keys {
+                // SAFETY: see above.
+                Some(k) => Some(unsafe { slice_arg(k, rows, "keys") }?),
+                None => None,
+            };
+            // SAFETY: see above.
+            let out = unsafe { slice_arg_mut(out, rows, "out") }?;
+            // SAFETY: see above.
+            let params = unsafe { params_arg(params, n_params, rows) }?;
+            engine::sample(sampler, logits, cols, keys, params, out)
+        })
+    })
+}
+
+/// The calls into the Rust engine.
+mod engine {
+    use super::*;
+
+    /// Sample one batch with per-call parameters.
+    pub(super) fn sample<L: Element>(
+        sampler: &mut Sampler,
+        logits: &[L],
+        cols: usize,
+        keys: Option<&[u64]>,
+        params: &[gumbel_params],
+        out: &mut [u32],
+    ) -> Result<(), Failure> {
+        // The released engine API has one sampler-wide temperature and no filters.
+        let t = params[0].temperature;
+        let unsupported = |p: &gumbel_params| {
+            p.top_k != 0
+                || p.top_p != 1.0
+                || p.min_p != 0.0
+                || p.temperature.to_bits() != t.to_bits()
+        };
+        if params.iter().any(unsupported) {
+            return Err(Failure::new(
+                GUMBEL_ERR_INVALID_PARAM,
+                "top_k / top_p / min_p and per-row temperatures need the engine's per-row parameters (not yet available)",
+            ));
+        }
+        let taken = std::mem::replace(sampler, Sampler::new(0));
+        *sampler = taken.temperature(t);
+        let result = match keys {
+            Some(keys) => sampler.sample_batch_keyed(logits, cols, keys, out),
+            None => sampler.sample_batch(logits, cols, out),
+        };
+        result.map_err(Failure::from)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The exported functions.
+// ---------------------------------------------------------------------------------------
+
+/// A new sampler seeded with `seed` (method `GUMBEL_METHOD_GUMBEL_MAX`), or NULL on
+/// failure (then `gumbel_last_error()` says why). Free it with
+/// `gumbel_sampler_free`.
+#[unsafe(no_mangle)]
+pub extern "C" fn gumbel_sampler_new(seed: u64) -> *mut GumbelSampler {
+    let mut made = std::ptr::null_mut();
+    let status = guard(|| {
+        made = Box::into_raw(Box::new(GumbelSampler {
+            sampler: Some(Sampler::new(seed)),
+        }));
+        Ok(())
+    });
+    if status == GUMBEL_OK {
+        made
+    } else {
+        std::ptr::null_mut()
+    }
+}
+
+/// Free a sampler. NULL is a no-op, as for `free`.
+///
+/// # Safety
+/// `s` is NULL or a pointer from `gumbel_sampler_new` not freed before; it is not used
+/// afterwards, and no other thread uses it during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gumbel_sampler_free(s: *mut GumbelSampler) {
+    if s.is_null() {
+        return;
+    }
+    let _ = guard(|| {
+        // SAFETY: `s` came from Box::into_raw in gumbel_sampler_new and is freed once.
+        drop(unsafe { Box::from_raw(s) });
+        Ok(())
+    });
+}
+
+/// Choose the sampling method: `GUMBEL_METHOD_GUMBEL_MAX` (default),
+/// `GUMBEL_METHOD_FUSED` or `GUMBEL_METHOD_ROULETTE`.
+///
+/// Returns `GUMBEL_OK`, `GUMBEL_ERR_NULL_POINTER` or `GUMBEL_ERR_INVALID_METHOD` (the
+/// method is then unchanged).
+///
+/// # Safety
+/// `s` is NULL or a live sampler used by no other thread during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gumbel_sampler_set_method(s: *mut GumbelSampler, method: c_int) -> c_int {
+    let method = match method {
+        GUMBEL_METHOD_GUMBEL_MAX => Ok(Method::GumbelMax),
+        GUMBEL_METHOD_FUSED => Ok(Method::GumbelMaxFused),
+        GUMBEL_METHOD_ROULETTE => Ok(Method::SoftmaxRoulette),
+        other => Err(Failure::new(
+            GUMBEL_ERR_INVALID_METHOD,
+            format!("unknown method {other}: use a GUMBEL_METHOD_* value"),
+        )),
+    };
+    guard(|| {
+        // SAFETY: `s` is NULL or a live handle used only by this call (caller's promise).
+        let handle = unsafe { handle(s) }?;
+        let sampler = handle.take()?;
+        // put back even on a bad method; a panic in `method` leaves the handle poisoned
+        handle.sampler = Some(match method {
+            Ok(m) => sampler.method(m),
+            Err(_) => sampler,
+        });
+        method.map(|_| ())
+    })
+}
+
+/// Top up the sampler's noise ring now (for `GUMBEL_METHOD_GUMBEL_MAX`): call it off
+/// the critical path, e.g. while the model computes the next logits.
+///
+/// # Safety
+/// `s` is NULL or a live sampler used by no other thread during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gumbel_sampler_refill(s: *mut GumbelSampler) -> c_int {
+    guard(|| {
+        // SAFETY: `s` is NULL or a live handle used only by this call (caller's promise).
+        let handle = unsafe { handle(s) }?;
+        handle.with(|sampler| {
+            sampler.refill();
+            Ok(())
+        })
+    })
+}
+
+/// The default parameters: temperature 1, `top_k` 0 (off), `top_p` 1 (off), `min_p` 0
+/// (off).
+#[unsafe(no_mangle)]
+pub extern "C" fn gumbel_params_default() -> gumbel_params {
+    DEFAULT_PARAMS
+}
+
+/// Sample one token per row of a row-major `rows x cols` batch of f32 logits into
+/// `out[0..rows]`.
+///
+/// `params` holds `n_params` entries: 1 (for every row) or `rows` (one per row); with
+/// `n_params == 0` every row uses `gumbel_params_default()` and `params` may be NULL.
+/// `-inf` masks an entry. With `rows == 0` nothing is read and `GUMBEL_OK` returns.
+///
+/// Returns `GUMBEL_OK` or `GUMBEL_ERR_NULL_POINTER`, `_SIZE_OVERFLOW`, `_EMPTY_ROW`,
+/// `_LENGTH_MISMATCH`, `_INVALID_PARAM`, `_INVALID_LOGIT`, `_ALL_MASKED`, `_PANIC`; on
+/// error `out` is untouched (the call's randomness may be spent).
+///
+/// # Safety
+/// `s` is NULL or a live sampler used by no other thread during the call; `logits` is
+/// NULL or points to `rows * cols` floats, `params` to `n_params` entries, `out` to
+/// `rows` writable `uint32_t` that overlap no input.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch(
+    s: *mut GumbelSampler,
+    logits: *const f32,
+    rows: usize,
+    cols: usize,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+) -> c_int {
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        sample_batch_any(
+            s,
+            f32::cast(logits),
+            rows,
+            cols,
+            None,
+            params,
+            n_params,
+            out,
+        )
+    }
+}
+
+/// `gumbel_sampler_sample_batch` for bf16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch`, with `logits` pointing to `rows * cols` `uint16_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_bf16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+) -> c_int {
+    let logits = Bf16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
+    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out) }
+}
+
+/// `gumbel_sampler_sample_batch` for IEEE f16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch`, with `logits` pointing to `rows * cols` `uint16_t`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_f16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+) -> c_int {
+    let logits = F16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
+    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out) }
+}
+
+/// Like `gumbel_sampler_sample_batch`, but row `r`'s randomness depends only on the
+/// sampler's seed and `keys[r]` (e.g. `request_id << 32 | step`): a request's token does
+/// not depend on which other requests share the batch. Keys must be unique per draw.
+/// Keyed calls do not use the noise ring.
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch`, with `keys` NULL or pointing to `rows` `uint64_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed(
+    s: *mut GumbelSampler,
+    logits: *const f32,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+) -> c_int {
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        sample_batch_any(
+            s,
+            f32::cast(logits),
+            rows,
+            cols,
+            Some(keys),
+            params,
+            n_params,
+            out,
+        )
+    }
+}
+
+/// `gumbel_sampler_sample_batch_keyed` for bf16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_keyed`, with `logits` pointing to `rows * cols`
+/// `uint16_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed_bf16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+) -> c_int {
+    let logits = Bf16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
+    unsafe { sample_batch_any(s, logits, rows, cols, Some(keys), params, n_params, out) }
+}
+
+/// `gumbel_sampler_sample_batch_keyed` for IEEE f16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_keyed`, with `logits` pointing to `rows * cols`
+/// `uint16_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed_f16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+) -> c_int {
+    let logits = F16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
+    unsafe { sample_batch_any(s, logits, rows, cols, Some(keys), params, n_params, out) }
+}
+
+/// The message of the last failed call on this thread, or `""` if none failed yet.
+/// Never NULL. The string belongs to the library and stays valid until the next failing
+/// `gumbel_*` call on this thread (copy it to keep it); successful calls leave it as it
+/// is.
+#[unsafe(no_mangle)]
+pub extern "C" fn gumbel_last_error() -> *const c_char {
+    LAST_ERROR
+        .try_with(|slot| slot.borrow().as_ptr())
+        .unwrap_or(c"".as_ptr())
+}
+
+/// A short static description of a status code ("ok", "null pointer", ...), or
+/// "unknown status" for a value that is none. Never NULL; never to be freed.
+#[unsafe(no_mangle)]
+pub extern "C" fn gumbel_status_string(status: c_int) -> *const c_char {
+    status_name(status).as_ptr()
+}
+
+fn status_name(status: c_int) -> &'static CStr {
+    match status {
+        GUMBEL_OK => c"ok",
+        GUMBEL_ERR_NULL_POINTER => c"null or misaligned pointer",
+        GUMBEL_ERR_SIZE_OVERFLOW => c"size overflow",
+        GUMBEL_ERR_EMPTY_ROW => c"empty row",
+        GUMBEL_ERR_LENGTH_MISMATCH => c"length mismatch",
+        GUMBEL_ERR_INVALID_PARAM => c"invalid parameter",
+        GUMBEL_ERR_INVALID_METHOD => c"invalid method",
+        GUMBEL_ERR_INVALID_LOGIT => c"invalid logit",
+        GUMBEL_ERR_ALL_MASKED => c"all entries masked",
+        GUMBEL_ERR_PANIC => c"internal panic",
+        GUMBEL_ERR_OTHER => c"other error",
+        _ => c"unknown status",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn last_error() -> String {
+        // SAFETY: gumbel_last_error never returns NULL and its string is NUL-terminated.
+        unsafe { CStr::from_ptr(gumbel_last_error()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// GUMBEL_ERR_PANIC: a panic is caught at the boundary, its message recorded, and the
+    /// sampler it happened on is poisoned for every later call.
+    #[test]
+    fn a_panic_is_caught_and_poisons_the_sampler() {
+        let s = gumbel_sampler_new(1);
+        let rc = guard(|| {
+            // SAFETY: `s` is live and used only by this thread.
+            let handle = unsafe { handle(s) }?;
+            handle.with(|_| -> Result<(), Failure> { panic!("injected") })
+        });
+        assert_eq!(rc, GUMBEL_ERR_PANIC);
+        assert!(last_error().contains("injected"), "{}", last_error());
+        // SAFETY: `s` is live and used only by this thread.
+        assert_eq!(unsafe { gumbel_sampler_refill(s) }, GUMBEL_ERR_PANIC);
+        assert!(last_error().contains("poisoned"), "{}", last_error());
+        // SAFETY: as above.
+        let rc = unsafe { gumbel_sampler_set_method(s, GUMBEL_METHOD_FUSED) };
+        assert_eq!(rc, GUMBEL_ERR_PANIC);
+        let logits = [0.0f32, 1.0];
+        let mut out = [u32::MAX];
+        // SAFETY: valid pointers for 1 x 2 logits and 1 token.
+        let rc = unsafe {
+            gumbel_sampler_sample_batch(
+                s,
+                logits.as_ptr(),
+                1,
+                2,
+                std::ptr::null(),
+                0,
+                out.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, GUMBEL_ERR_PANIC);
+        assert_eq!(out, [u32::MAX]);
+        // SAFETY: `s` came from gumbel_sampler_new and is freed once.
+        unsafe { gumbel_sampler_free(s) };
+    }
+
+    /// GUMBEL_ERR_OTHER: the library errors this ABI cannot provoke still map to a code.
+    #[test]
+    fn every_library_error_has_a_negative_code() {
+        use gumbel::Error as E;
+        let cases = [
+            (E::ScoreOverflow { row: 0 }, GUMBEL_ERR_OTHER),
+            (
+                E::ClaimTooLarge {
+                    requested: 2,
+                    capacity: 1,
+                },
+                GUMBEL_ERR_OTHER,
+            ),
+            (E::EmptyRow, GUMBEL_ERR_EMPTY_ROW),
+            (E::AllMasked { row: 3 }, GUMBEL_ERR_ALL_MASKED),
+            (E::InvalidTemperature(-1.0), GUMBEL_ERR_INVALID_PARAM),
+            (
+                E::InvalidLogit {
+                    row: 0,
+                    col: 0,
+                    value: f32::NAN,
+                },
+                GUMBEL_ERR_INVALID_LOGIT,
+            ),
+            (
+                E::LengthMismatch {
+                    what: "out",
+                    expected: 1,
+                    found: 2,
+                },
+                GUMBEL_ERR_LENGTH_MISMATCH,
+            ),
+        ];
+        for (e, code) in cases {
+            assert_eq!(status_of(&e), code, "{e}");
+            let failure = Failure::from(e.clone());
+            assert_eq!(failure.record(), code);
+            assert_eq!(last_error(), e.to_string());
+        }
+        for code in GUMBEL_ERR_OTHER..=GUMBEL_OK {
+            assert_ne!(status_name(code), c"unknown status", "{code}");
+        }
+    }
+
+    /// A misaligned pointer is refused (GUMBEL_ERR_NULL_POINTER), never dereferenced.
+    #[test]
+    fn misaligned_pointers_are_refused() {
+        let s = gumbel_sampler_new(1);
+        let logits = [0.0f32; 3];
+        let misaligned = logits.as_ptr().cast::<u8>().wrapping_add(1).cast::<f32>();
+        let mut out = [u32::MAX];
+        // SAFETY: `s` is live; the misaligned pointer is checked before any read.
+        let rc = unsafe {
+            gumbel_sampler_sample_batch(s, misaligned, 1, 2, std::ptr::null(), 0, out.as_mut_ptr())
+        };
+        assert_eq!(rc, GUMBEL_ERR_NULL_POINTER);
+        assert!(last_error().contains("aligned"), "{}", last_error());
+        assert_eq!(out, [u32::MAX]);
+        // SAFETY: `s` came from gumbel_sampler_new and is freed once.
+        unsafe { gumbel_sampler_free(s) };
+    }
+
+    /// A NUL inside a message cannot truncate it into something misleading.
+    #[test]
+    fn messages_with_nul_bytes_are_kept() {
+        assert_eq!(
+            Failure::new(GUMBEL_ERR_OTHER, "a\0b").record(),
+            GUMBEL_ERR_OTHER
+        );
+        assert_eq!(last_error(), "a b");
+    }
+}
