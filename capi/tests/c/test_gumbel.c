@@ -1,0 +1,326 @@
+/*
+ * The C ABI driven from C: tokens equal to the Rust API's for the same seed, and every
+ * error code a C caller can provoke, with the message and the untouched outputs.
+ *
+ * Built and run by capi/tests/c_program.rs (cargo test), which writes expected.h with
+ * the inputs and the tokens the Rust API gives for them:
+ *   cc -Wall -Wextra -Werror -std=c11 -I capi/include -I <dir of expected.h> \
+ *      capi/tests/c/test_gumbel.c libgumbel_capi.a -lpthread -ldl -lm
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include "gumbel.h"
+#include "expected.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                                                \
+    do {                                                                                \
+        checks++;                                                                       \
+        if (!(cond)) {                                                                  \
+            failures++;                                                                 \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);    \
+            fprintf(stderr, __VA_ARGS__);                                               \
+            fprintf(stderr, "\n");                                                      \
+        }                                                                               \
+    } while (0)
+
+#define SENTINEL 0xDEADBEEFu
+
+static float logits[ROWS * COLS];
+
+static void load_logits(void) {
+    for (size_t i = 0; i < ROWS * COLS; i++) {
+        memcpy(&logits[i], &LOGIT_BITS[i], sizeof(float));
+    }
+}
+
+static void fill_sentinel(uint32_t *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        out[i] = SENTINEL;
+    }
+}
+
+static int untouched(const uint32_t *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (out[i] != SENTINEL) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void check_tokens(const char *what, const uint32_t *got, const uint32_t *want) {
+    for (size_t r = 0; r < ROWS; r++) {
+        CHECK(got[r] == want[r], "%s: row %zu: token %u, the Rust API gives %u", what, r,
+              (unsigned)got[r], (unsigned)want[r]);
+    }
+}
+
+static GumbelSampler *new_sampler(int method) {
+    GumbelSampler *s = gumbel_sampler_new(SEED);
+    CHECK(s != NULL, "gumbel_sampler_new returned NULL: %s", gumbel_last_error());
+    if (s == NULL) {
+        exit(1);
+    }
+    int rc = gumbel_sampler_set_method(s, method);
+    CHECK(rc == GUMBEL_OK, "set_method(%d) = %d: %s", method, rc, gumbel_last_error());
+    return s;
+}
+
+/* ---- tokens against the Rust API ------------------------------------------------- */
+
+static void test_tokens(void) {
+    uint32_t out[ROWS];
+    int rc;
+
+    /* ring-fed Gumbel-max, default parameters (n_params == 0, params NULL), two calls */
+    GumbelSampler *s = new_sampler(GUMBEL_METHOD_GUMBEL_MAX);
+    CHECK(gumbel_sampler_refill(s) == GUMBEL_OK, "refill: %s", gumbel_last_error());
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "ring call 1 = %d: %s", rc, gumbel_last_error());
+    check_tokens("ring call 1", out, EXPECT_RING_1);
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "ring call 2 = %d: %s", rc, gumbel_last_error());
+    check_tokens("ring call 2", out, EXPECT_RING_2);
+    gumbel_sampler_free(s);
+
+    /* fused, one parameter set for all rows; a rejected method leaves the method as is */
+    s = new_sampler(GUMBEL_METHOD_FUSED);
+    CHECK(gumbel_sampler_set_method(s, 99) == GUMBEL_ERR_INVALID_METHOD, "method 99");
+    gumbel_params p = gumbel_params_default();
+    p.temperature = TEMP_FUSED;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    CHECK(rc == GUMBEL_OK, "fused = %d: %s", rc, gumbel_last_error());
+    check_tokens("fused", out, EXPECT_FUSED);
+    gumbel_sampler_free(s);
+
+    /* roulette */
+    s = new_sampler(GUMBEL_METHOD_ROULETTE);
+    p.temperature = TEMP_ROULETTE;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    CHECK(rc == GUMBEL_OK, "roulette = %d: %s", rc, gumbel_last_error());
+    check_tokens("roulette", out, EXPECT_ROULETTE);
+    gumbel_sampler_free(s);
+
+    /* keyed, f32 / bf16 / f16 (the same keys: only the logits' precision differs) */
+    s = new_sampler(GUMBEL_METHOD_FUSED);
+    rc = gumbel_sampler_sample_batch_keyed(s, logits, ROWS, COLS, KEYS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "keyed = %d: %s", rc, gumbel_last_error());
+    check_tokens("keyed", out, EXPECT_KEYED);
+    rc = gumbel_sampler_sample_batch_keyed_bf16(s, BF16_BITS, ROWS, COLS, KEYS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "keyed bf16 = %d: %s", rc, gumbel_last_error());
+    check_tokens("keyed bf16", out, EXPECT_KEYED_BF16);
+    rc = gumbel_sampler_sample_batch_keyed_f16(s, F16_BITS, ROWS, COLS, KEYS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "keyed f16 = %d: %s", rc, gumbel_last_error());
+    check_tokens("keyed f16", out, EXPECT_KEYED_F16);
+    /* a keyed row alone gets the token it got inside the batch */
+    uint32_t one = SENTINEL;
+    rc = gumbel_sampler_sample_batch_keyed(s, logits + 2 * COLS, 1, COLS, KEYS + 2, NULL, 0,
+                                           &one);
+    CHECK(rc == GUMBEL_OK && one == EXPECT_KEYED[2], "keyed row 2 alone: %d, %u", rc,
+          (unsigned)one);
+    gumbel_sampler_free(s);
+
+    /* bf16 and f16, unkeyed */
+    s = new_sampler(GUMBEL_METHOD_GUMBEL_MAX);
+    rc = gumbel_sampler_sample_batch_bf16(s, BF16_BITS, ROWS, COLS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "bf16 = %d: %s", rc, gumbel_last_error());
+    check_tokens("bf16", out, EXPECT_BF16);
+    gumbel_sampler_free(s);
+    s = new_sampler(GUMBEL_METHOD_ROULETTE);
+    rc = gumbel_sampler_sample_batch_f16(s, F16_BITS, ROWS, COLS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "f16 = %d: %s", rc, gumbel_last_error());
+    check_tokens("f16", out, EXPECT_F16);
+    gumbel_sampler_free(s);
+
+    /* greedy: temperature 0 is argmax, which C can check on its own */
+    s = new_sampler(GUMBEL_METHOD_FUSED);
+    p.temperature = 0.0f;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    CHECK(rc == GUMBEL_OK, "greedy = %d: %s", rc, gumbel_last_error());
+    for (size_t r = 0; r < ROWS; r++) {
+        size_t best = 0;
+        for (size_t c = 1; c < COLS; c++) {
+            if (logits[r * COLS + c] > logits[r * COLS + best]) {
+                best = c;
+            }
+        }
+        CHECK(out[r] == best, "greedy row %zu: %u, argmax %zu", r, (unsigned)out[r], best);
+    }
+    gumbel_sampler_free(s);
+}
+
+/* ---- error codes ------------------------------------------------------------------ */
+
+/* a failing call: its code, a non-empty message, a known status string, `out` untouched */
+static void expect_failure(const char *what, int rc, int want, const uint32_t *out, size_t n) {
+    CHECK(rc == want, "%s: returned %d (%s), want %d (%s)", what, rc, gumbel_status_string(rc),
+          want, gumbel_status_string(want));
+    const char *msg = gumbel_last_error();
+    CHECK(msg != NULL && msg[0] != '\0', "%s: gumbel_last_error() is empty", what);
+    CHECK(strcmp(gumbel_status_string(rc), "unknown status") != 0, "%s: status string", what);
+    if (out != NULL) {
+        CHECK(untouched(out, n), "%s: out was written on error", what);
+    }
+}
+
+static void test_errors(void) {
+    uint32_t out[ROWS];
+    float bad[ROWS * COLS];
+    int rc;
+    memcpy(bad, logits, sizeof bad);
+    GumbelSampler *s = new_sampler(GUMBEL_METHOD_FUSED);
+    gumbel_params p = gumbel_params_default();
+
+    /* GUMBEL_ERR_NULL_POINTER */
+    fill_sentinel(out, ROWS);
+    rc = gumbel_sampler_sample_batch(NULL, logits, ROWS, COLS, NULL, 0, out);
+    expect_failure("NULL sampler", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    CHECK(strstr(gumbel_last_error(), "sampler") != NULL, "message names the sampler: %s",
+          gumbel_last_error());
+    expect_failure("set_method(NULL)", gumbel_sampler_set_method(NULL, GUMBEL_METHOD_FUSED),
+                   GUMBEL_ERR_NULL_POINTER, NULL, 0);
+    expect_failure("refill(NULL)", gumbel_sampler_refill(NULL), GUMBEL_ERR_NULL_POINTER, NULL, 0);
+    gumbel_sampler_free(NULL); /* a no-op, as free(NULL) */
+    rc = gumbel_sampler_sample_batch(s, NULL, ROWS, COLS, NULL, 0, out);
+    expect_failure("NULL logits", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    CHECK(strstr(gumbel_last_error(), "logits") != NULL, "message names logits: %s",
+          gumbel_last_error());
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, NULL, 0, NULL);
+    expect_failure("NULL out", rc, GUMBEL_ERR_NULL_POINTER, NULL, 0);
+    rc = gumbel_sampler_sample_batch_keyed(s, logits, ROWS, COLS, NULL, NULL, 0, out);
+    expect_failure("NULL keys", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, NULL, 1, out);
+    expect_failure("NULL params with n_params 1", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    rc = gumbel_sampler_sample_batch_bf16(s, NULL, ROWS, COLS, NULL, 0, out);
+    expect_failure("NULL bf16 logits", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    rc = gumbel_sampler_sample_batch_f16(s, NULL, ROWS, COLS, NULL, 0, out);
+    expect_failure("NULL f16 logits", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+
+    /* GUMBEL_ERR_SIZE_OVERFLOW: rows * cols overflows; rows * cols * 4 bytes overflows */
+    rc = gumbel_sampler_sample_batch(s, logits, SIZE_MAX / 2 + 1, 2, NULL, 0, out);
+    expect_failure("rows * cols overflow", rc, GUMBEL_ERR_SIZE_OVERFLOW, out, ROWS);
+    rc = gumbel_sampler_sample_batch(s, logits, 1, SIZE_MAX / 2, NULL, 0, out);
+    expect_failure("byte size overflow", rc, GUMBEL_ERR_SIZE_OVERFLOW, out, ROWS);
+
+    /* GUMBEL_ERR_EMPTY_ROW */
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, 0, NULL, 0, out);
+    expect_failure("cols == 0", rc, GUMBEL_ERR_EMPTY_ROW, out, ROWS);
+
+    /* rows == 0: a no-op that reads no pointer but the sampler */
+    rc = gumbel_sampler_sample_batch(s, NULL, 0, COLS, NULL, 0, NULL);
+    CHECK(rc == GUMBEL_OK, "rows == 0 = %d: %s", rc, gumbel_last_error());
+
+    /* GUMBEL_ERR_LENGTH_MISMATCH */
+    gumbel_params two[2] = {p, p};
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, two, 2, out);
+    expect_failure("n_params 2 for 6 rows", rc, GUMBEL_ERR_LENGTH_MISMATCH, out, ROWS);
+
+    /* GUMBEL_ERR_INVALID_PARAM */
+    p.temperature = -1.0f;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    expect_failure("temperature -1", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    p.temperature = NAN;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    expect_failure("temperature NaN", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    p = gumbel_params_default();
+    p.top_p = 1.5f;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    expect_failure("top_p 1.5", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    p.top_p = 0.0f;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    expect_failure("top_p 0", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    p = gumbel_params_default();
+    p.min_p = 2.0f;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
+    expect_failure("min_p 2", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+
+    /* GUMBEL_ERR_INVALID_METHOD */
+    expect_failure("method 99", gumbel_sampler_set_method(s, 99), GUMBEL_ERR_INVALID_METHOD,
+                   NULL, 0);
+    expect_failure("method -1", gumbel_sampler_set_method(s, -1), GUMBEL_ERR_INVALID_METHOD,
+                   NULL, 0);
+
+    /* GUMBEL_ERR_INVALID_LOGIT: NaN and +inf, with the row and column in the message */
+    bad[3 * COLS + 17] = NAN;
+    rc = gumbel_sampler_sample_batch(s, bad, ROWS, COLS, NULL, 0, out);
+    expect_failure("NaN logit", rc, GUMBEL_ERR_INVALID_LOGIT, out, ROWS);
+    CHECK(strstr(gumbel_last_error(), "row 3") && strstr(gumbel_last_error(), "column 17"),
+          "message names row 3, column 17: %s", gumbel_last_error());
+    bad[3 * COLS + 17] = INFINITY;
+    rc = gumbel_sampler_sample_batch(s, bad, ROWS, COLS, NULL, 0, out);
+    expect_failure("+inf logit", rc, GUMBEL_ERR_INVALID_LOGIT, out, ROWS);
+    bad[3 * COLS + 17] = logits[3 * COLS + 17];
+
+    /* GUMBEL_ERR_ALL_MASKED */
+    for (size_t c = 0; c < COLS; c++) {
+        bad[4 * COLS + c] = -INFINITY;
+    }
+    rc = gumbel_sampler_sample_batch(s, bad, ROWS, COLS, NULL, 0, out);
+    expect_failure("all masked", rc, GUMBEL_ERR_ALL_MASKED, out, ROWS);
+    uint64_t keys[ROWS];
+    memcpy(keys, KEYS, sizeof keys);
+    rc = gumbel_sampler_sample_batch_keyed(s, bad, ROWS, COLS, keys, NULL, 0, out);
+    expect_failure("all masked, keyed", rc, GUMBEL_ERR_ALL_MASKED, out, ROWS);
+
+    /* the message stays until the next failure; a success leaves it */
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, NULL, 0, out);
+    CHECK(rc == GUMBEL_OK, "a good call after errors = %d", rc);
+    CHECK(strstr(gumbel_last_error(), "masked") != NULL, "message kept: %s",
+          gumbel_last_error());
+
+    /* unknown codes have a string too */
+    CHECK(strcmp(gumbel_status_string(12345), "unknown status") == 0, "unknown status");
+    CHECK(strcmp(gumbel_status_string(GUMBEL_OK), "ok") == 0, "ok");
+    CHECK(strlen(gumbel_status_string(GUMBEL_ERR_PANIC)) > 0, "panic string");
+    CHECK(strlen(gumbel_status_string(GUMBEL_ERR_OTHER)) > 0, "other string");
+    gumbel_sampler_free(s);
+}
+
+/* ---- the error message is per thread ---------------------------------------------- */
+
+static int thread_main(void *arg) {
+    (void)arg;
+    int ok = gumbel_last_error()[0] == '\0'; /* a new thread has no error yet */
+    int rc = gumbel_sampler_refill(NULL);
+    ok = ok && rc == GUMBEL_ERR_NULL_POINTER && strstr(gumbel_last_error(), "sampler") != NULL;
+    return ok;
+}
+
+static void test_thread_local_error(void) {
+    GumbelSampler *s = new_sampler(GUMBEL_METHOD_FUSED);
+    CHECK(gumbel_sampler_set_method(s, 7) == GUMBEL_ERR_INVALID_METHOD, "method 7");
+    char before[256];
+    snprintf(before, sizeof before, "%s", gumbel_last_error());
+    thrd_t t;
+    CHECK(thrd_create(&t, thread_main, NULL) == thrd_success, "thrd_create");
+    int ok = 0;
+    CHECK(thrd_join(t, &ok) == thrd_success, "thrd_join");
+    CHECK(ok, "the other thread saw an empty message first, then its own");
+    CHECK(strcmp(before, gumbel_last_error()) == 0,
+          "this thread's message is unchanged by the other thread's failure: %s",
+          gumbel_last_error());
+    gumbel_sampler_free(s);
+}
+
+int main(void) {
+    CHECK(gumbel_last_error() != NULL && gumbel_last_error()[0] == '\0',
+          "no error before any call: %s", gumbel_last_error());
+    load_logits();
+    test_tokens();
+    test_errors();
+    test_thread_local_error();
+    if (failures != 0) {
+        fprintf(stderr, "%d of %d checks failed\n", failures, checks);
+        return 1;
+    }
+    printf("%d checks passed\n", checks);
+    return 0;
+}

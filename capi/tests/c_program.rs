@@ -1,0 +1,232 @@
+//! Compile `tests/c/test_gumbel.c` with the system C compiler against
+//! `include/gumbel.h` and the built library (static, then shared), and run it.
+//!
+//! This test writes `expected.h` first: the logits (as bits) and the tokens the Rust API
+//! gives for them with the same seeds, so the C program checks the C ABI against the
+//! Rust API. The C compiler is `$CC` or `cc`, with `-Wall -Wextra -Werror -std=c11`.
+//!
+//! The library is the one cargo built for this test (`libgumbel_capi.a` / `.so` beside
+//! the test's `deps/` folder), so the test needs no separate build step.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gumbel::half::{bf16, f16};
+use gumbel::{Method, Sampler};
+
+const ROWS: usize = 6;
+const COLS: usize = 1000;
+const SEED: u64 = 0x5eed_cab1;
+const TEMP_FUSED: f32 = 0.7;
+const TEMP_ROULETTE: f32 = 1.3;
+
+fn logits() -> Vec<f32> {
+    let mut x = vec![0.0f32; ROWS * COLS];
+    gumbel::noise::fill_gumbel(11, 0, &mut x);
+    for (i, v) in x.iter_mut().enumerate() {
+        *v = if i % 97 == 5 {
+            f32::NEG_INFINITY
+        } else {
+            0.5 * *v
+        };
+    }
+    x
+}
+
+fn keys() -> Vec<u64> {
+    (0..ROWS as u64).map(|r| (r + 1) << 32 | 7).collect()
+}
+
+fn tokens(f: impl FnOnce(&mut [u32]) -> Result<(), gumbel::Error>) -> Vec<u32> {
+    let mut out = vec![0u32; ROWS];
+    f(&mut out).expect("the Rust API samples the test batch");
+    out
+}
+
+/// `expected.h`: inputs and the Rust API's tokens for each case the C program runs.
+fn expected_header() -> String {
+    let x = logits();
+    let xb: Vec<bf16> = x.iter().map(|&v| bf16::from_f32(v)).collect();
+    let xh: Vec<f16> = x.iter().map(|&v| f16::from_f32(v)).collect();
+    let keys = keys();
+    let sampler = |m: Method| Sampler::new(SEED).method(m);
+
+    let mut ring = sampler(Method::GumbelMax);
+    ring.refill();
+    let ring_1 = tokens(|o| ring.sample_batch(&x, COLS, o));
+    let ring_2 = tokens(|o| ring.sample_batch(&x, COLS, o));
+    let fused = tokens(|o| {
+        sampler(Method::GumbelMaxFused)
+            .temperature(TEMP_FUSED)
+            .sample_batch(&x, COLS, o)
+    });
+    let roulette = tokens(|o| {
+        sampler(Method::SoftmaxRoulette)
+            .temperature(TEMP_ROULETTE)
+            .sample_batch(&x, COLS, o)
+    });
+    let mut keyed_sampler = sampler(Method::GumbelMaxFused);
+    let keyed = tokens(|o| keyed_sampler.sample_batch_keyed(&x, COLS, &keys, o));
+    let keyed_bf16 = tokens(|o| keyed_sampler.sample_batch_keyed(&xb, COLS, &keys, o));
+    let keyed_f16 = tokens(|o| keyed_sampler.sample_batch_keyed(&xh, COLS, &keys, o));
+    let bf16_tokens = tokens(|o| sampler(Method::GumbelMax).sample_batch(&xb, COLS, o));
+    let f16_tokens = tokens(|o| sampler(Method::SoftmaxRoulette).sample_batch(&xh, COLS, o));
+
+    let mut h = String::new();
+    writeln!(h, "/* written by capi/tests/c_program.rs */").unwrap();
+    writeln!(h, "#define ROWS {ROWS}").unwrap();
+    writeln!(h, "#define COLS {COLS}").unwrap();
+    writeln!(h, "#define SEED UINT64_C({SEED})").unwrap();
+    writeln!(h, "#define TEMP_FUSED {TEMP_FUSED:?}f").unwrap();
+    writeln!(h, "#define TEMP_ROULETTE {TEMP_ROULETTE:?}f").unwrap();
+    let mut array = |ty: &str, name: &str, len: &str, values: Vec<String>| {
+        writeln!(
+            h,
+            "static const {ty} {name}[{len}] = {{{}}};",
+            values.join(",")
+        )
+        .unwrap();
+    };
+    let hex = |v: Vec<u32>| v.iter().map(|b| format!("0x{b:08x}u")).collect();
+    array(
+        "uint32_t",
+        "LOGIT_BITS",
+        "ROWS * COLS",
+        hex(x.iter().map(|v| v.to_bits()).collect()),
+    );
+    array(
+        "uint16_t",
+        "BF16_BITS",
+        "ROWS * COLS",
+        xb.iter()
+            .map(|v| format!("0x{:04x}u", v.to_bits()))
+            .collect(),
+    );
+    array(
+        "uint16_t",
+        "F16_BITS",
+        "ROWS * COLS",
+        xh.iter()
+            .map(|v| format!("0x{:04x}u", v.to_bits()))
+            .collect(),
+    );
+    array(
+        "uint64_t",
+        "KEYS",
+        "ROWS",
+        keys.iter().map(|k| format!("UINT64_C({k})")).collect(),
+    );
+    for (name, t) in [
+        ("EXPECT_RING_1", ring_1),
+        ("EXPECT_RING_2", ring_2),
+        ("EXPECT_FUSED", fused),
+        ("EXPECT_ROULETTE", roulette),
+        ("EXPECT_KEYED", keyed),
+        ("EXPECT_KEYED_BF16", keyed_bf16),
+        ("EXPECT_KEYED_F16", keyed_f16),
+        ("EXPECT_BF16", bf16_tokens),
+        ("EXPECT_F16", f16_tokens),
+    ] {
+        array(
+            "uint32_t",
+            name,
+            "ROWS",
+            t.iter().map(|v| format!("{v}u")).collect(),
+        );
+    }
+    h
+}
+
+/// The directory cargo put this test's library artifacts in (`target/<profile>`).
+fn artifact_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // target/<profile>/deps/c_program-<hash>
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary lives in target/<profile>/deps");
+    dir.to_path_buf()
+}
+
+fn library(ext: &str) -> PathBuf {
+    let dir = artifact_dir();
+    let lib = dir.join(format!("libgumbel_capi.{ext}"));
+    assert!(
+        lib.exists(),
+        "{} is missing: cargo builds it with this test (crate-type staticlib/cdylib); \
+         run `cargo test -p gumbel-capi`",
+        lib.display()
+    );
+    lib
+}
+
+fn compiler() -> String {
+    std::env::var("CC").unwrap_or_else(|_| "cc".to_string())
+}
+
+fn run(cmd: &mut Command, what: &str) -> String {
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot start {cmd:?}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{cmd:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    stdout
+}
+
+/// Compile the C program into `work` with the given link arguments; run it.
+fn compile_and_run(work: &Path, name: &str, link: &[&std::ffi::OsStr]) -> String {
+    let capi = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let exe = work.join(name);
+    let mut cc = Command::new(compiler());
+    cc.args(["-Wall", "-Wextra", "-Werror", "-std=c11", "-O1"])
+        .arg("-I")
+        .arg(capi.join("include"))
+        .arg("-I")
+        .arg(work)
+        .arg(capi.join("tests/c/test_gumbel.c"))
+        .arg("-o")
+        .arg(&exe)
+        .args(link)
+        .args(["-lpthread", "-ldl", "-lm"]);
+    run(&mut cc, &format!("compiling the C test ({name})"));
+    run(&mut Command::new(&exe), &format!("the C test ({name})"))
+}
+
+fn work_dir(name: &str) -> PathBuf {
+    let dir = artifact_dir().join("capi-c-test").join(name);
+    std::fs::create_dir_all(&dir).expect("create the C test's work folder");
+    std::fs::write(dir.join("expected.h"), expected_header()).expect("write expected.h");
+    dir
+}
+
+#[test]
+fn c_program_against_the_static_library() {
+    let work = work_dir("static");
+    let lib = library("a");
+    let stdout = compile_and_run(&work, "test_gumbel_static", &[lib.as_os_str()]);
+    println!("{stdout}");
+    assert!(stdout.contains("checks passed"), "{stdout}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn c_program_against_the_shared_library() {
+    let work = work_dir("shared");
+    let lib = library("so");
+    let dir = lib.parent().unwrap();
+    let l = std::ffi::OsString::from(format!("-L{}", dir.display()));
+    let rpath = std::ffi::OsString::from(format!("-Wl,-rpath,{}", dir.display()));
+    let stdout = compile_and_run(
+        &work,
+        "test_gumbel_shared",
+        &[l.as_os_str(), "-lgumbel_capi".as_ref(), rpath.as_os_str()],
+    );
+    println!("{stdout}");
+    assert!(stdout.contains("checks passed"), "{stdout}");
+}
