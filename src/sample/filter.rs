@@ -353,6 +353,36 @@ pub(crate) fn cut<L: Element>(
     })
 }
 
+/// The kept set of one row of logits under `params`: the returned floor `θ` keeps
+/// exactly the tokens with `x_i >= θ` (`-inf`: every unmasked token). This is the set
+/// every sampling call draws from; at temperature 0 it is the row's maximal entries
+/// (greedy, which no filter changes).
+///
+/// # Errors
+/// [`Error::EmptyRow`], [`Error::InvalidSamplingParam`] (row 0),
+/// [`Error::InvalidLogit`], [`Error::AllMasked`].
+///
+/// ```
+/// use gumbel::{kept_floor, SamplingParams};
+///
+/// let x = [1.0f32, 4.0, 3.0, 3.0, f32::NEG_INFINITY, 0.0];
+/// // top-2 keeps 4 and both 3s: ties at the k-th value are kept
+/// assert_eq!(kept_floor(&x, &SamplingParams::default().top_k(2)).unwrap(), 3.0);
+/// assert_eq!(kept_floor(&x, &SamplingParams::default()).unwrap(), f32::NEG_INFINITY);
+/// ```
+pub fn kept_floor<L: Element>(logits: &[L], params: &SamplingParams) -> Result<f32, Error> {
+    if logits.is_empty() {
+        return Err(Error::EmptyRow);
+    }
+    let f = Filter::new(params, 0)?;
+    let b = Backend::active();
+    match f.t {
+        Temperature::Greedy => row_max::<Logits, L>(b, logits, 0),
+        Temperature::Positive(t) if f.active() => cut(b, logits, &f, t, 0).map(|c| c.floor),
+        Temperature::Positive(_) => row_max::<Logits, L>(b, logits, 0).map(|_| f32::NEG_INFINITY),
+    }
+}
+
 /// The log-probabilities of a sampled token.
 ///
 /// ```
