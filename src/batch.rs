@@ -11,13 +11,15 @@ use crate::noise::seed::{
     uniform_at,
 };
 use crate::noise::{BackgroundRing, MAX_BLOCK, NoiseRing};
-use crate::sample::gumbel_max::Drawn;
+use crate::sample::filter::{
+    self, Filter, MAX_TOP_LOGPROBS, SamplingParams, TokenLogprob, TopLogprob,
+};
 use crate::sample::many::{self, Draws};
 use crate::sample::par::{DEFAULT_PARALLEL_THRESHOLD, batch_rows, par_rows, rows_each};
-use crate::sample::{Temperature, gumbel_max, relaxed, roulette};
+use crate::sample::{NO_FLOOR, Temperature, gumbel_max, relaxed, roulette, row_max};
 use crate::simd::Backend;
 use crate::simd::element::Element;
-use crate::simd::source::{Input, Logits, Probs};
+use crate::simd::source::{Input, InputKind, Logits, Probs};
 
 /// How a [`Sampler`] draws.
 #[non_exhaustive]
@@ -36,6 +38,26 @@ pub enum Method {
     GumbelMaxFused,
     /// Softmax + roulette wheel: max, exp-sum and scan passes, one uniform per row.
     SoftmaxRoulette,
+}
+
+/// Where [`Sampler::sample_batch_logprobs`] writes log-probabilities: one
+/// [`TokenLogprob`] per row, and `top_n` [`TopLogprob`]s per row (`top.len() ==
+/// rows · top_n`, row-major; `top_n <= 20`, `0` for none).
+///
+/// ```
+/// use gumbel::{Logprobs, TokenLogprob, TopLogprob};
+/// let (mut t, mut top) = ([TokenLogprob::default(); 4], [TopLogprob::default(); 4 * 5]);
+/// let lp = Logprobs { tokens: &mut t, top: &mut top, top_n: 5 };
+/// assert_eq!(lp.top.len(), 20);
+/// ```
+#[derive(Debug)]
+pub struct Logprobs<'a> {
+    /// The sampled tokens' log-probabilities, one per row.
+    pub tokens: &'a mut [TokenLogprob],
+    /// The rows' top-n raw log-probabilities, `top_n` per row.
+    pub top: &'a mut [TopLogprob],
+    /// How many top log-probabilities per row.
+    pub top_n: usize,
 }
 
 /// Default ring capacity: 2²² values (16 MiB of noise).
@@ -115,7 +137,7 @@ pub struct Sampler {
     parallel_threshold: usize,
     pruning: bool,
     evaluated: u64,
-    scratch: Vec<u32>,
+    results: Vec<Result<RowOut, Error>>,
     noise: Vec<f32>,
     noise_max: Vec<f32>,
 }
@@ -161,7 +183,7 @@ impl Sampler {
             parallel_threshold: DEFAULT_PARALLEL_THRESHOLD,
             pruning: true,
             evaluated: 0,
-            scratch: Vec::new(),
+            results: Vec::new(),
             noise: Vec::new(),
             noise_max: Vec::new(),
         }
@@ -381,7 +403,8 @@ impl Sampler {
     /// ```
     pub fn sample<L: Element>(&mut self, logits: &[L]) -> Result<usize, Error> {
         let mut out = [0u32];
-        self.run::<Logits, L>(logits, logits.len(), &mut out, None)?;
+        let t = Params::Sampler(self.temperature);
+        self.run::<Logits, L>(logits, logits.len(), &mut out, None, t, None, false)?;
         Ok(out[0] as usize)
     }
 
@@ -397,7 +420,8 @@ impl Sampler {
     /// ```
     pub fn sample_probs(&mut self, probs: &[f32]) -> Result<usize, Error> {
         let mut out = [0u32];
-        self.run::<Probs, f32>(probs, probs.len(), &mut out, None)?;
+        let t = Params::Sampler(self.temperature);
+        self.run::<Probs, f32>(probs, probs.len(), &mut out, None, t, None, false)?;
         Ok(out[0] as usize)
     }
 
@@ -422,7 +446,9 @@ impl Sampler {
         cols: usize,
         out: &mut [u32],
     ) -> Result<(), Error> {
-        self.run::<Logits, L>(logits, cols, out, None)
+        let t = Params::Sampler(self.temperature);
+        self.run::<Logits, L>(logits, cols, out, None, t, None, false)
+            .map(drop)
     }
 
     /// [`sample_batch`](Self::sample_batch) for unnormalised probabilities.
@@ -442,7 +468,9 @@ impl Sampler {
         cols: usize,
         out: &mut [u32],
     ) -> Result<(), Error> {
-        self.run::<Probs, f32>(probs, cols, out, None)
+        let t = Params::Sampler(self.temperature);
+        self.run::<Probs, f32>(probs, cols, out, None, t, None, false)
+            .map(drop)
     }
 
     /// Like [`sample_batch`](Self::sample_batch), but row `r`'s randomness depends only
@@ -475,7 +503,174 @@ impl Sampler {
         keys: &[u64],
         out: &mut [u32],
     ) -> Result<(), Error> {
-        self.run::<Logits, L>(logits, cols, out, Some(keys))
+        let t = Params::Sampler(self.temperature);
+        self.run::<Logits, L>(logits, cols, out, Some(keys), t, None, false)
+            .map(drop)
+    }
+
+    /// [`sample_batch`](Self::sample_batch) with per-row [`SamplingParams`]:
+    /// `params` holds one entry for every row or one per row. Each row's temperature
+    /// and filters (min-p → top-k → top-p, ties kept; see [`SamplingParams`]) apply,
+    /// with any [`Method`]; the sampler's own [`temperature`](Self::temperature) is not
+    /// used. The randomness is that of `sample_batch` (the same ring positions, streams
+    /// or uniforms), so a row with default parameters gets `sample_batch`'s token.
+    ///
+    /// # Errors
+    /// As `sample_batch`, plus [`Error::LengthMismatch`] for `params` and
+    /// [`Error::InvalidSamplingParam`] naming the first row with a bad parameter —
+    /// checked before any randomness is used. `out` is untouched on error.
+    ///
+    /// ```
+    /// use gumbel::{Sampler, SamplingParams};
+    ///
+    /// let cols = 6;
+    /// let logits = [0.0f32, 3.0, 2.9, -1.0, 1.0, 2.0, /* row 1 */ 5.0, 0.0, 0.0, 0.0, 0.0, 4.9];
+    /// let params = [
+    ///     SamplingParams::default().top_k(2),          // row 0: tokens 1 or 2 only
+    ///     SamplingParams::default().temperature(0.0),  // row 1: greedy
+    /// ];
+    /// let mut out = [0u32; 2];
+    /// let mut s = Sampler::new(9);
+    /// for _ in 0..100 {
+    ///     s.sample_batch_with(&logits, cols, &params, &mut out).unwrap();
+    ///     assert!(out[0] == 1 || out[0] == 2);
+    ///     assert_eq!(out[1], 0);
+    /// }
+    /// ```
+    pub fn sample_batch_with<L: Element>(
+        &mut self,
+        logits: &[L],
+        cols: usize,
+        params: &[SamplingParams],
+        out: &mut [u32],
+    ) -> Result<(), Error> {
+        let p = Params::Rows(params);
+        self.run::<Logits, L>(logits, cols, out, None, p, None, false)
+            .map(drop)
+    }
+
+    /// [`sample_batch_keyed`](Self::sample_batch_keyed) with per-row
+    /// [`SamplingParams`]: a row's token depends only on `(seed, key, its logits, its
+    /// parameters)` — never on the other rows of the batch.
+    ///
+    /// # Errors
+    /// As [`sample_batch_with`](Self::sample_batch_with), plus
+    /// [`Error::LengthMismatch`] for `keys`.
+    ///
+    /// ```
+    /// use gumbel::{Sampler, SamplingParams};
+    ///
+    /// let cols = 1000;
+    /// let logits: Vec<f32> = (0..2 * cols).map(|i| ((i % cols) as f32 * 0.37).sin() * 4.0).collect();
+    /// let p = [SamplingParams::default().top_p(0.9), SamplingParams::default().min_p(0.2)];
+    /// let mut s = Sampler::new(5);
+    /// let mut both = [0u32; 2];
+    /// s.sample_batch_keyed_with(&logits, cols, &[7, 8], &p, &mut both).unwrap();
+    /// let mut alone = [0u32; 1];
+    /// s.sample_batch_keyed_with(&logits[cols..], cols, &[8], &p[1..], &mut alone).unwrap();
+    /// assert_eq!(alone[0], both[1]);
+    /// ```
+    pub fn sample_batch_keyed_with<L: Element>(
+        &mut self,
+        logits: &[L],
+        cols: usize,
+        keys: &[u64],
+        params: &[SamplingParams],
+        out: &mut [u32],
+    ) -> Result<(), Error> {
+        let p = Params::Rows(params);
+        self.run::<Logits, L>(logits, cols, out, Some(keys), p, None, false)
+            .map(drop)
+    }
+
+    /// [`sample_batch_with`](Self::sample_batch_with) (or its keyed form, with
+    /// `keys`) that also returns each sampled token's [`TokenLogprob`] (processed and
+    /// raw log-probability, rank) and the row's `logprobs.top_n` highest raw
+    /// log-probabilities with their ids ([`TopLogprob`], descending, ties by lower
+    /// index; `top_n <= 20`).
+    ///
+    /// Cost: one more pass over the row (its exponentials, the rank's count) plus, at a
+    /// temperature other than 1 without a filter that summed the kept mass, a second
+    /// exp-sum; the top-n is a streaming selection (one compare per vector).
+    ///
+    /// # Errors
+    /// As `sample_batch_with`, plus [`Error::LengthMismatch`] for `logprobs.tokens`
+    /// (`rows`) and `logprobs.top` (`rows · top_n`), and
+    /// [`Error::InvalidSamplingParam`] (`"top_n"`) beyond 20. Nothing is written on
+    /// error.
+    ///
+    /// ```
+    /// use gumbel::{Logprobs, Sampler, SamplingParams, TokenLogprob, TopLogprob};
+    ///
+    /// let logits = [1.0f32, 2.0, 3.0, f32::NEG_INFINITY];
+    /// let params = [SamplingParams::default().temperature(0.0)];
+    /// let (mut out, mut lp, mut top) = ([0u32], [TokenLogprob::default()], [TopLogprob::default(); 2]);
+    /// Sampler::new(1)
+    ///     .sample_batch_logprobs(&logits, 4, None, &params, &mut out,
+    ///         Logprobs { tokens: &mut lp, top: &mut top, top_n: 2 })
+    ///     .unwrap();
+    /// assert_eq!(out[0], 2); // greedy
+    /// let ln_z = (1f64.exp() + 2f64.exp() + 3f64.exp()).ln();
+    /// assert!((lp[0].raw_logprob as f64 - (3.0 - ln_z)).abs() < 1e-6);
+    /// assert_eq!((lp[0].logprob, lp[0].rank), (0.0, 1)); // greedy is certain
+    /// assert_eq!((top[0].token, top[1].token), (2, 1));
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn sample_batch_logprobs<L: Element>(
+        &mut self,
+        logits: &[L],
+        cols: usize,
+        keys: Option<&[u64]>,
+        params: &[SamplingParams],
+        out: &mut [u32],
+        logprobs: Logprobs<'_>,
+    ) -> Result<(), Error> {
+        let p = Params::Rows(params);
+        self.run::<Logits, L>(logits, cols, out, keys, p, Some(logprobs), false)
+            .map(drop)
+    }
+
+    /// The engine's call: sample every row whose logits and parameters are valid and
+    /// return the errors of the others, one per bad row in row order (each naming its
+    /// row: [`Error::InvalidLogit`] with the column, [`Error::AllMasked`],
+    /// [`Error::InvalidSamplingParam`], …). Bad rows' `out` (and log-probability) slots
+    /// are left as they were; one request's NaN logits never take the batch down.
+    ///
+    /// Randomness is consumed exactly as by a call that succeeds: every row of the call
+    /// — good or bad — takes its ring positions, stream or uniform (row `r` of a
+    /// non-keyed call is the sampler's row `rows_sampled() + r`), so the good rows'
+    /// tokens are those a clean batch would give, and retrying a fixed row with a key
+    /// (or in a fresh call) draws fresh, reproducible randomness.
+    ///
+    /// # Errors
+    /// Only for the call itself: shapes ([`Error::EmptyRow`],
+    /// [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]) and `top_n`; then
+    /// nothing is written and no randomness is used.
+    ///
+    /// ```
+    /// use gumbel::{Error, Sampler, SamplingParams};
+    ///
+    /// let logits = [0.0f32, 1.0, f32::NAN, 1.0, 2.0, 0.5];
+    /// let mut out = [u32::MAX; 3];
+    /// let errs = Sampler::new(3)
+    ///     .sample_batch_partial(&logits, 2, None, &[SamplingParams::default()], &mut out, None)
+    ///     .unwrap();
+    /// assert_eq!(errs.len(), 1);
+    /// assert!(matches!(errs[0], Error::InvalidLogit { row: 1, col: 0, .. }));
+    /// assert_eq!(out[1], u32::MAX); // untouched
+    /// assert!(out[0] < 2 && out[2] < 2);
+    /// ```
+    pub fn sample_batch_partial<L: Element>(
+        &mut self,
+        logits: &[L],
+        cols: usize,
+        keys: Option<&[u64]>,
+        params: &[SamplingParams],
+        out: &mut [u32],
+        logprobs: Option<Logprobs<'_>>,
+    ) -> Result<Vec<Error>, Error> {
+        let p = Params::Rows(params);
+        self.run::<Logits, L>(logits, cols, out, keys, p, logprobs, true)
     }
 
     /// Draw `out.len()` independent tokens from the *same* row of logits — the job of a
@@ -650,114 +845,214 @@ impl Sampler {
         }
     }
 
+    /// The one batch loop behind every sampling call: validate the call, draw every
+    /// row (rayon across rows), then write — all of `out` or nothing (`partial` false),
+    /// or every good row with the bad rows' errors returned (`partial` true).
+    #[allow(clippy::too_many_arguments)]
     fn run<I: Input, L: Element>(
         &mut self,
         x: &[L],
         cols: usize,
         out: &mut [u32],
         keys: Option<&[u64]>,
-    ) -> Result<(), Error> {
+        params: Params<'_>,
+        mut lp: Option<Logprobs<'_>>,
+        partial: bool,
+    ) -> Result<Vec<Error>, Error> {
         let rows = batch_rows(x.len(), cols, &[("out", out.len())])?;
         if let Some(keys) = keys {
             check_len("keys", rows, keys.len())?;
         }
-        let t = Temperature::new(self.temperature)?;
+        let top_n = match &lp {
+            Some(l) => {
+                check_len("logprobs", rows, l.tokens.len())?;
+                if l.top_n > MAX_TOP_LOGPROBS {
+                    return Err(Error::InvalidSamplingParam {
+                        row: 0,
+                        name: "top_n",
+                        value: l.top_n as f64,
+                    });
+                }
+                check_len("top logprobs", rows * l.top_n, l.top.len())?;
+                Some(l.top_n)
+            }
+            None => None,
+        };
+        // every row's parameters, validated before any randomness is used
+        let sampler_t = match params {
+            Params::Sampler(t) => Some(Temperature::new(t)?),
+            Params::Rows(p) => {
+                if p.len() != 1 && p.len() != rows {
+                    return Err(Error::LengthMismatch {
+                        what: "params (1 or one per row)",
+                        expected: rows,
+                        found: p.len(),
+                    });
+                }
+                if !partial {
+                    for (r, q) in p.iter().enumerate() {
+                        Filter::new(q, r)?;
+                    }
+                }
+                None
+            }
+        };
+        let filter_of = |r: usize| -> Result<Filter, Error> {
+            match (params, sampler_t) {
+                (_, Some(t)) => Ok(Filter::plain(t)),
+                (Params::Rows(p), None) => Filter::new(&p[if p.len() == 1 { 0 } else { r }], r),
+                (Params::Sampler(_), None) => unreachable!("validated above"),
+            }
+        };
+        let any_positive =
+            (0..rows).any(|r| filter_of(r).is_ok_and(|f| matches!(f.t, Temperature::Positive(_))));
+
         let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let base = self.rows;
         let seed = self.seed;
         let prune = self.pruning;
+        let method = self.method;
         let evaluated = AtomicU64::new(0);
-        let count = |d: Drawn| {
-            evaluated.fetch_add(d.1 as u64, Ordering::Relaxed);
-            d.0 as u32
-        };
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        scratch.resize(rows, 0);
+        let mut results = std::mem::take(&mut self.results);
+        results.clear();
+        results.resize(rows, Err(Error::EmptyRow));
 
-        let result = match (keys, self.method, t) {
-            (Some(keys), Method::SoftmaxRoulette, _) => {
-                let useed = domain_seed(seed, DOMAIN_KEYED_UNIFORM);
-                rows_each(&mut scratch, parallel, |r| {
-                    roulette::row::<I, L>(
-                        b,
-                        &x[r * cols..(r + 1) * cols],
-                        uniform_at(useed, keys[r]),
-                        t,
-                        r,
-                    )
-                    .map(|i| i as u32)
-                })
+        let source = match (keys, method) {
+            (Some(_), Method::SoftmaxRoulette) => {
+                Source::Uniform(domain_seed(seed, DOMAIN_KEYED_UNIFORM))
             }
-            (Some(keys), _, _) => {
-                let kseed = domain_seed(seed, DOMAIN_KEYED);
-                rows_each(&mut scratch, parallel, |r| {
-                    gumbel_max::row_fused::<I, L>(
-                        b,
-                        &x[r * cols..(r + 1) * cols],
-                        kseed,
-                        keys[r],
-                        t,
-                        r,
-                        prune,
-                    )
-                    .map(count)
-                })
+            (Some(_), _) => Source::Fused(domain_seed(seed, DOMAIN_KEYED)),
+            (None, Method::SoftmaxRoulette) => Source::Uniform(domain_seed(seed, DOMAIN_UNIFORM)),
+            (None, Method::GumbelMaxFused) => Source::Fused(domain_seed(seed, DOMAIN_FUSED)),
+            (None, Method::GumbelMax) if any_positive => Source::Ring,
+            (None, Method::GumbelMax) => Source::Fused(domain_seed(seed, DOMAIN_FUSED)),
+        };
+        // one row: its filter's floor, its draw, its log-probabilities
+        let draw = |r: usize, ring: Option<(&[f32], &[f32], usize)>| -> Result<RowOut, Error> {
+            let xr = &x[r * cols..(r + 1) * cols];
+            let f = filter_of(r)?;
+            let cut = match f.t {
+                Temperature::Positive(t) if f.active() => {
+                    debug_assert!(matches!(I::KIND, InputKind::Logits));
+                    Some(filter::cut(b, xr, &f, t, r)?)
+                }
+                _ => None,
+            };
+            let floor = cut.map_or(NO_FLOOR, |c| c.floor);
+            let stream = keys.map_or(base + r as u64, |k| k[r]);
+            let (token, ev) = match (source, ring) {
+                (Source::Uniform(useed), _) => (
+                    roulette::row::<I, L>(b, xr, uniform_at(useed, stream), f.t, floor, r)?,
+                    0,
+                ),
+                (Source::Fused(fseed), _) => {
+                    gumbel_max::row_fused::<I, L>(b, xr, fseed, stream, f.t, floor, r, prune)?
+                }
+                (Source::Ring, Some((g, gm, stride))) => {
+                    let blocks = cols.div_ceil(MAX_BLOCK);
+                    let (gr, mr) = (
+                        &g[r * stride..][..cols],
+                        &gm[r * stride / MAX_BLOCK..][..blocks],
+                    );
+                    gumbel_max::row_ring::<I, L>(b, xr, gr, mr, f.t, floor, r, prune)?
+                }
+                (Source::Ring, None) => unreachable!("ring rows get ring noise"),
+            };
+            evaluated.fetch_add(ev as u64, Ordering::Relaxed);
+            let mut row = RowOut {
+                token: token as u32,
+                lp: TokenLogprob::default(),
+                top: [TopLogprob::default(); MAX_TOP_LOGPROBS],
+            };
+            if let Some(n) = top_n {
+                let m = match cut {
+                    Some(c) => c.m,
+                    None => row_max::<Logits, L>(b, xr, r)?,
+                };
+                let mass = cut.and_then(|c| c.mass);
+                row.lp = filter::logprobs(b, xr, token, m, f.t, floor, mass, &mut row.top[..n]);
             }
-            (None, Method::SoftmaxRoulette, _) => {
-                let useed = domain_seed(seed, DOMAIN_UNIFORM);
-                rows_each(&mut scratch, parallel, |r| {
-                    roulette::row::<I, L>(
-                        b,
-                        &x[r * cols..(r + 1) * cols],
-                        uniform_at(useed, base + r as u64),
-                        t,
-                        r,
-                    )
-                    .map(|i| i as u32)
-                })
+            Ok(row)
+        };
+        let each = |results: &mut [Result<RowOut, Error>],
+                    ring: Option<(&[f32], &[f32], usize)>| {
+            let step = |(r, o): (usize, &mut Result<RowOut, Error>)| *o = draw(r, ring);
+            match parallel {
+                Some(min) => results
+                    .par_iter_mut()
+                    .enumerate()
+                    .with_min_len(min)
+                    .for_each(step),
+                None => results.iter_mut().enumerate().for_each(step),
             }
-            (None, Method::GumbelMaxFused, _) | (None, Method::GumbelMax, Temperature::Greedy) => {
-                let fseed = domain_seed(seed, DOMAIN_FUSED);
-                rows_each(&mut scratch, parallel, |r| {
-                    gumbel_max::row_fused::<I, L>(
-                        b,
-                        &x[r * cols..(r + 1) * cols],
-                        fseed,
-                        base + r as u64,
-                        t,
-                        r,
-                        prune,
-                    )
-                    .map(count)
-                })
-            }
-            (None, Method::GumbelMax, Temperature::Positive(_)) => {
+        };
+        match source {
+            Source::Ring => {
                 // row r reads ring positions start + r·stride .. + cols, `start` and
                 // `stride` multiples of 64, so every row's 64-blocks are the ring's
                 let stride = cols.next_multiple_of(MAX_BLOCK);
-                let blocks = cols.div_ceil(MAX_BLOCK);
                 let spare = (&mut self.noise, &mut self.noise_max);
                 with_ring_blocks(&mut self.ring, spare, b, rows * stride, |g, gm| {
-                    rows_each(&mut scratch, parallel, |r| {
-                        let (xr, gr) = (&x[r * cols..(r + 1) * cols], &g[r * stride..]);
-                        let mr = &gm[r * stride / MAX_BLOCK..][..blocks];
-                        gumbel_max::row_ring::<I, L>(b, xr, &gr[..cols], mr, t, r, prune).map(count)
-                    })
-                })
+                    each(&mut results, Some((g, gm, stride)))
+                });
             }
-        };
+            _ => each(&mut results, None),
+        }
         if keys.is_none() {
             self.rows += rows as u64;
         }
         self.evaluated += evaluated.into_inner();
-        if result.is_ok() {
-            out.copy_from_slice(&scratch);
+
+        let mut errors = Vec::new();
+        if !partial && let Some(e) = results.iter().find_map(|r| r.as_ref().err()) {
+            let e = e.clone();
+            self.results = results;
+            return Err(e);
         }
-        self.scratch = scratch;
-        result
+        for (r, res) in results.iter().enumerate() {
+            match res {
+                Ok(row) => {
+                    out[r] = row.token;
+                    if let (Some(l), Some(n)) = (lp.as_mut(), top_n) {
+                        l.tokens[r] = row.lp;
+                        l.top[r * n..(r + 1) * n].copy_from_slice(&row.top[..n]);
+                    }
+                }
+                Err(e) => errors.push(e.clone()),
+            }
+        }
+        self.results = results;
+        Ok(errors)
     }
+}
+
+/// Where a call's per-row parameters come from.
+#[derive(Clone, Copy)]
+enum Params<'a> {
+    /// The sampler's temperature, no filter (the calls without `params`).
+    Sampler(f32),
+    /// One entry for every row, or one per row.
+    Rows(&'a [SamplingParams]),
+}
+
+/// Where a call's randomness comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    /// A uniform per row from this seed (roulette).
+    Uniform(u64),
+    /// Noise generated in registers from this seed (fused Gumbel-max).
+    Fused(u64),
+    /// The sampler's ring.
+    Ring,
+}
+
+/// One drawn row before it is written.
+#[derive(Clone, Copy, Debug)]
+struct RowOut {
+    token: u32,
+    lp: TokenLogprob,
+    top: [TopLogprob; MAX_TOP_LOGPROBS],
 }
 
 /// Hand `n` ring values (`n` a multiple of 64, starting at a multiple of 64) and the

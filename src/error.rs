@@ -113,6 +113,18 @@ pub enum Error {
     InvalidUniform(f64),
     /// The requested instruction set is not available on this CPU.
     IsaUnavailable(Isa),
+    /// A row's [`SamplingParams`](crate::SamplingParams) entry is out of range:
+    /// `temperature` not finite and `>= 0`, `top_p` not in `(0, 1]`, `min_p` not in
+    /// `[0, 1]` (NaN anywhere), or a log-probability request beyond
+    /// [`MAX_TOP_LOGPROBS`](crate::MAX_TOP_LOGPROBS) (`top_n`).
+    InvalidSamplingParam {
+        /// The row whose parameters are rejected.
+        row: usize,
+        /// The parameter: `"temperature"`, `"top_p"`, `"min_p"` or `"top_n"`.
+        name: &'static str,
+        /// The rejected value.
+        value: f64,
+    },
 }
 
 impl fmt::Display for Error {
@@ -185,6 +197,18 @@ impl fmt::Display for Error {
             }
             Error::IsaUnavailable(isa) => {
                 write!(f, "instruction set {isa} is not available on this CPU")
+            }
+            Error::InvalidSamplingParam { row, name, value } => {
+                let want = match name {
+                    "temperature" => "finite and >= 0",
+                    "top_p" => "in (0, 1]",
+                    "min_p" => "in [0, 1]",
+                    _ => "at most 20",
+                };
+                write!(
+                    f,
+                    "row {row}: {name} = {value} is invalid; it must be {want}"
+                )
             }
         }
     }

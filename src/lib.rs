@@ -100,12 +100,13 @@ mod sample;
 pub mod simd;
 mod sync;
 
-pub use batch::{DEFAULT_RING_CAPACITY, Method, Sampler};
+pub use batch::{DEFAULT_RING_CAPACITY, Logprobs, Method, Sampler};
 pub use distribution::Gumbel;
 pub use error::Error;
 /// The `half` crate, whose [`bf16`](half::bf16) and [`f16`](half::f16) logits every
 /// sampling function accepts (re-exported so the versions always match).
 pub use half;
+pub use sample::filter::{MAX_TOP_LOGPROBS, SamplingParams, TokenLogprob, TopLogprob, kept_floor};
 pub use sample::gumbel_max::{gumbel_max, gumbel_max_probs};
 pub use sample::many::SAMPLE_N_TABLE_MIN;
 pub use sample::par::DEFAULT_PARALLEL_THRESHOLD;

@@ -8,10 +8,10 @@ use crate::simd::Backend;
 use crate::simd::element::Element;
 use crate::simd::prune::FusedScratch;
 use crate::simd::reduce::Argmax;
-use crate::simd::source::{Input, Logits, Probs};
+use crate::simd::source::{Floored, Input, Logits, Probs};
 use crate::simd::vector::BLOCK;
 
-use super::{Temperature, finish, greedy, inverse_temperature};
+use super::{NO_FLOOR, Temperature, finish, greedy, inverse_temperature};
 
 /// A sampled index and how many positions' noise was evaluated to find it.
 pub(crate) type Drawn = (usize, usize);
@@ -27,17 +27,24 @@ fn drawn<I: Input, L: Element>(
 }
 
 /// One row with noise from a slice (validated lengths, any ISA): every noise value read.
+/// Logits below `floor` are masked (a filtered row; `-inf` for none), here and below.
 pub(crate) fn row_with_noise<I: Input, L: Element>(
     b: Backend,
     x: &[L],
     noise: &[f32],
     t: Temperature,
+    floor: f32,
     row: usize,
 ) -> Result<Drawn, Error> {
     match t {
         Temperature::Greedy => greedy::<I, L>(b, x, row).map(|i| (i, 0)),
         Temperature::Positive(t) => {
-            let a = b.gumbel_max_noise::<I, L>(x, noise, inverse_temperature(t));
+            let s = inverse_temperature(t);
+            let a = if floor == f32::NEG_INFINITY {
+                b.gumbel_max_noise::<I, L>(x, noise, s, floor)
+            } else {
+                b.gumbel_max_noise::<Floored<I>, L>(x, noise, s, floor)
+            };
             drawn::<I, L>(a, x, Some(noise), row)
         }
     }
@@ -58,6 +65,7 @@ pub(crate) fn row_ring<I: Input, L: Element>(
     g: &[f32],
     gmax: &[f32],
     t: Temperature,
+    floor: f32,
     row: usize,
     prune: bool,
 ) -> Result<Drawn, Error> {
@@ -66,13 +74,18 @@ pub(crate) fn row_ring<I: Input, L: Element>(
         Temperature::Positive(t) => t,
     };
     if !prune {
-        return row_with_noise::<I, L>(b, x, g, Temperature::Positive(t), row);
+        return row_with_noise::<I, L>(b, x, g, Temperature::Positive(t), floor, row);
     }
+    let s = inverse_temperature(t);
     let a = BLOCK_MAXIMA.with(|bm| {
         // every entry is written by the kernel's first pass: no clearing
         let mut bm = bm.borrow_mut();
         bm.resize(x.len().div_ceil(BLOCK), 0.0);
-        b.gumbel_max_ring_pruned::<I, L>(x, g, gmax, inverse_temperature(t), &mut bm)
+        if floor == f32::NEG_INFINITY {
+            b.gumbel_max_ring_pruned::<I, L>(x, g, gmax, s, floor, &mut bm)
+        } else {
+            b.gumbel_max_ring_pruned::<Floored<I>, L>(x, g, gmax, s, floor, &mut bm)
+        }
     });
     drawn::<I, L>(a, x, None, row)
 }
@@ -85,6 +98,7 @@ pub(crate) fn row_fused<I: Input, L: Element>(
     seed: u64,
     stream: u64,
     t: Temperature,
+    floor: f32,
     row: usize,
     prune: bool,
 ) -> Result<Drawn, Error> {
@@ -94,10 +108,15 @@ pub(crate) fn row_fused<I: Input, L: Element>(
     };
     let st = lane_state(seed, stream);
     let s = inverse_temperature(t);
-    let a = if prune {
-        FUSED_SCRATCH.with(|sc| b.gumbel_max_fused_pruned::<I, L>(x, &st, s, &mut sc.borrow_mut()))
-    } else {
-        b.gumbel_max_fused::<I, L>(x, &st, s)
+    let plain = floor == f32::NEG_INFINITY;
+    let a = match (prune, plain) {
+        (true, true) => FUSED_SCRATCH
+            .with(|sc| b.gumbel_max_fused_pruned::<I, L>(x, &st, s, floor, &mut sc.borrow_mut())),
+        (true, false) => FUSED_SCRATCH.with(|sc| {
+            b.gumbel_max_fused_pruned::<Floored<I>, L>(x, &st, s, floor, &mut sc.borrow_mut())
+        }),
+        (false, true) => b.gumbel_max_fused::<I, L>(x, &st, s, floor),
+        (false, false) => b.gumbel_max_fused::<Floored<I>, L>(x, &st, s, floor),
     };
     drawn::<I, L>(a, x, None, row)
 }
@@ -148,7 +167,7 @@ pub fn gumbel_max<L: Element>(
 ) -> Result<usize, Error> {
     check(logits, noise)?;
     let t = Temperature::new(temperature)?;
-    row_with_noise::<Logits, L>(Backend::active(), logits, noise, t, 0).map(|d| d.0)
+    row_with_noise::<Logits, L>(Backend::active(), logits, noise, t, NO_FLOOR, 0).map(|d| d.0)
 }
 
 /// Gumbel-max sample from unnormalised probabilities `α` (weights): the kernel reads
@@ -167,7 +186,7 @@ pub fn gumbel_max<L: Element>(
 pub fn gumbel_max_probs(probs: &[f32], noise: &[f32], temperature: f32) -> Result<usize, Error> {
     check(probs, noise)?;
     let t = Temperature::new(temperature)?;
-    row_with_noise::<Probs, f32>(Backend::active(), probs, noise, t, 0).map(|d| d.0)
+    row_with_noise::<Probs, f32>(Backend::active(), probs, noise, t, NO_FLOOR, 0).map(|d| d.0)
 }
 
 #[cfg(test)]
@@ -201,7 +220,9 @@ mod tests {
                         // equal logits: the argmax is the noise's
                         let flat = vec![0.5f32; n];
                         for prune in [false, true] {
-                            let got = row_fused::<Logits, f32>(k, &flat, 9, stream, t, 0, prune);
+                            let got = row_fused::<Logits, f32>(
+                                k, &flat, 9, stream, t, NO_FLOOR, 0, prune,
+                            );
                             assert_eq!(got.map(|d| d.0), Ok(want), "{isa} n={n} stream={stream}");
                         }
                         // caller noise so large that `x + g` would leave the f32 range:
@@ -216,7 +237,8 @@ mod tests {
                             let row = vec![x; n];
                             for t in [0.5f32, 1.0, 2.0] {
                                 let t = Temperature::Positive(t);
-                                let got = row_with_noise::<Logits, f32>(k, &row, &gg, t, 0);
+                                let got =
+                                    row_with_noise::<Logits, f32>(k, &row, &gg, t, NO_FLOOR, 0);
                                 assert_eq!(got.map(|d| d.0), Ok(want), "{isa} n={n} x={x}");
                             }
                         }

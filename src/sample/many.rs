@@ -10,7 +10,7 @@ use crate::simd::Backend;
 use crate::simd::element::Element;
 use crate::simd::source::Logits;
 
-use super::{Temperature, greedy, gumbel_max, inverse_temperature, row_max};
+use super::{NO_FLOOR, Temperature, greedy, gumbel_max, inverse_temperature, row_max};
 
 /// From this many draws on, [`Sampler::sample_n`](crate::Sampler::sample_n) builds a
 /// cumulative table and binary searches it instead of running one Gumbel-max pass per
@@ -50,8 +50,16 @@ pub(crate) fn sample_n<L: Element>(
         for (i, o) in out.iter_mut().enumerate() {
             let stream = draws.base + i as u64;
             let tp = Temperature::Positive(t);
-            let (i, _) =
-                gumbel_max::row_fused::<Logits, L>(b, x, draws.fused_seed, stream, tp, 0, true)?;
+            let (i, _) = gumbel_max::row_fused::<Logits, L>(
+                b,
+                x,
+                draws.fused_seed,
+                stream,
+                tp,
+                NO_FLOOR,
+                0,
+                true,
+            )?;
             *o = i as u32;
         }
         return Ok(());

@@ -6,6 +6,7 @@
 //! allocation-free, and checkable against a reference. [`crate::Sampler`] wraps them
 //! with seeded noise and batches.
 
+pub(crate) mod filter;
 pub(crate) mod gumbel_max;
 pub(crate) mod many;
 pub(crate) mod par;
@@ -17,6 +18,9 @@ use crate::simd::Backend;
 use crate::simd::element::Element;
 use crate::simd::reduce::Argmax;
 use crate::simd::source::{Input, InputKind};
+
+/// The floor of an unfiltered row: nothing is masked beyond the row's own `-inf`s.
+pub(crate) const NO_FLOOR: f32 = f32::NEG_INFINITY;
 
 /// A validated sampling temperature.
 #[derive(Clone, Copy, Debug)]

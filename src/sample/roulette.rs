@@ -7,9 +7,9 @@ use crate::simd::Backend;
 use crate::simd::element::Element;
 use crate::simd::roulette::GROUP;
 use crate::simd::rows::Pick;
-use crate::simd::source::{Input, Logits, Probs};
+use crate::simd::source::{Floored, Input, Logits, Probs};
 
-use super::{Temperature, greedy, invalid_entry, inverse_temperature};
+use super::{NO_FLOOR, Temperature, greedy, invalid_entry, inverse_temperature};
 
 thread_local! {
     /// Per-block maxima and sums of the row being drawn, reused across rows.
@@ -17,12 +17,13 @@ thread_local! {
 }
 
 /// One validated row, any ISA: one pass over the exponentials, then the crossing
-/// block alone.
+/// block alone. Logits below `floor` are masked (a filtered row; `-inf` for none).
 pub(crate) fn row<I: Input, L: Element>(
     b: Backend,
     x: &[L],
     u: f64,
     t: Temperature,
+    floor: f32,
     row: usize,
 ) -> Result<usize, Error> {
     let t = match t {
@@ -34,7 +35,12 @@ pub(crate) fn row<I: Input, L: Element>(
         let groups = x.len().div_ceil(GROUP);
         maxima.resize(groups, 0.0);
         sums.resize(groups, 0.0);
-        b.roulette::<I, L>(x, u, inverse_temperature(t), maxima, sums)
+        let s = inverse_temperature(t);
+        if floor == f32::NEG_INFINITY {
+            b.roulette::<I, L>(x, u, s, floor, maxima, sums)
+        } else {
+            b.roulette::<Floored<I>, L>(x, u, s, floor, maxima, sums)
+        }
     });
     match pick {
         Pick::Index(i) => Ok(i),
@@ -92,7 +98,7 @@ pub fn softmax_roulette<L: Element>(
 ) -> Result<usize, Error> {
     check(logits, u)?;
     let t = Temperature::new(temperature)?;
-    row::<Logits, L>(Backend::active(), logits, u, t, 0)
+    row::<Logits, L>(Backend::active(), logits, u, t, NO_FLOOR, 0)
 }
 
 /// Roulette-wheel sample from unnormalised probabilities `α`: distributed as
@@ -108,5 +114,5 @@ pub fn softmax_roulette<L: Element>(
 pub fn softmax_roulette_probs(probs: &[f32], u: f64, temperature: f32) -> Result<usize, Error> {
     check(probs, u)?;
     let t = Temperature::new(temperature)?;
-    row::<Probs, f32>(Backend::active(), probs, u, t, 0)
+    row::<Probs, f32>(Backend::active(), probs, u, t, NO_FLOOR, 0)
 }

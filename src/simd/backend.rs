@@ -47,10 +47,10 @@ macro_rules! entries {
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn gumbel_max_noise<I: Input, L: Element>(
-                x: &[L], g: &[f32], s: f32,
+                x: &[L], g: &[f32], s: f32, floor: f32,
             ) -> Argmax {
                 // SAFETY: forwarded contract.
-                unsafe { rows::gumbel_max_noise::<V, I, L, $BV>(x, g, s) }
+                unsafe { rows::gumbel_max_noise::<V, I, L, $BV>(x, g, s, floor) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn plain_argmax(x: &[f32], g: &[f32]) -> Argmax {
@@ -59,24 +59,25 @@ macro_rules! entries {
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn gumbel_max_fused<I: Input, L: Element>(
-                x: &[L], st: &LaneState, s: f32,
+                x: &[L], st: &LaneState, s: f32, floor: f32,
             ) -> Argmax {
                 // SAFETY: forwarded contract.
-                unsafe { rows::gumbel_max_fused::<V, I, L, $BV, $G>(x, st, s) }
+                unsafe { rows::gumbel_max_fused::<V, I, L, $BV, $G>(x, st, s, floor) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn gumbel_max_fused_pruned<I: Input, L: Element>(
-                x: &[L], st: &LaneState, s: f32, sc: &mut $crate::simd::prune::FusedScratch,
+                x: &[L], st: &LaneState, s: f32, floor: f32,
+                sc: &mut $crate::simd::prune::FusedScratch,
             ) -> Argmax {
                 // SAFETY: forwarded contract.
-                unsafe { rows::gumbel_max_fused_pruned::<V, I, L, $BV, $G>(x, st, s, sc) }
+                unsafe { rows::gumbel_max_fused_pruned::<V, I, L, $BV, $G>(x, st, s, floor, sc) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn gumbel_max_ring_pruned<I: Input, L: Element>(
-                x: &[L], g: &[f32], gmax: &[f32], s: f32, bm: &mut [f32],
+                x: &[L], g: &[f32], gmax: &[f32], s: f32, floor: f32, bm: &mut [f32],
             ) -> Argmax {
                 // SAFETY: forwarded contract.
-                unsafe { rows::gumbel_max_ring_pruned::<V, I, L, $BV>(x, g, gmax, s, bm) }
+                unsafe { rows::gumbel_max_ring_pruned::<V, I, L, $BV>(x, g, gmax, s, floor, bm) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn block_maxima(x: &[f32], bm: &mut [f32]) {
@@ -85,10 +86,40 @@ macro_rules! entries {
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn roulette<I: Input, L: Element>(
-                x: &[L], u: f64, s: f32, maxima: &mut [f32], sums: &mut [f64],
+                x: &[L], u: f64, s: f32, floor: f32, maxima: &mut [f32], sums: &mut [f64],
             ) -> Pick {
                 // SAFETY: forwarded contract.
-                unsafe { rows::roulette::<V, I, L, $BV>(x, u, s, maxima, sums) }
+                unsafe { rows::roulette::<V, I, L, $BV>(x, u, s, floor, maxima, sums) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn collect_top<L: Element>(
+                x: &[L], floor: f32, keep: usize, ties: $crate::simd::select::Ties,
+                buf: &mut Vec<(f32, u32)>,
+            ) -> $crate::simd::select::Top {
+                // SAFETY: forwarded contract.
+                unsafe { rows::collect_top::<V, L, $BV>(x, floor, keep, ties, buf) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn mass_pass<L: Element>(
+                x: &[L], floor: f32, m: f32, s: f32,
+                pivots: &[f32; $crate::simd::select::PIVOTS], w: &mut [f32],
+            ) -> (f64, [f64; $crate::simd::select::PIVOTS]) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::mass_pass::<V, L, $BV>(x, floor, m, s, pivots, w) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn collect_ge<L: Element>(
+                x: &[L], w: &[f32], v: f32, out: &mut Vec<(f32, f32)>,
+            ) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::collect_ge::<V, L>(x, w, v, out) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn exp_sum_count<I: Input, L: Element>(
+                x: &[L], floor: f32, m: f32, s: f32, v: f32,
+            ) -> (f64, u64) {
+                // SAFETY: forwarded contract.
+                unsafe { rows::exp_sum_count::<V, I, L, $BV>(x, floor, m, s, v) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn max<I: Input, L: Element>(x: &[L]) -> (f32, bool) {
@@ -286,9 +317,10 @@ impl Backend {
         x: &[L],
         g: &[f32],
         s: f32,
+        floor: f32,
     ) -> Argmax {
         assert!(g.len() >= x.len(), "noise shorter than the row");
-        dispatch!(self, gumbel_max_noise::<I, L>(x, g, s))
+        dispatch!(self, gumbel_max_noise::<I, L>(x, g, s, floor))
     }
 
     /// Argmax of the plain `x + g` (Gumbel-softmax's hard sample).
@@ -303,8 +335,9 @@ impl Backend {
         x: &[L],
         st: &LaneState,
         s: f32,
+        floor: f32,
     ) -> Argmax {
-        dispatch!(self, gumbel_max_fused::<I, L>(x, st, s))
+        dispatch!(self, gumbel_max_fused::<I, L>(x, st, s, floor))
     }
 
     /// [`gumbel_max_fused`](Self::gumbel_max_fused) with exact pruning (identical
@@ -314,10 +347,11 @@ impl Backend {
         x: &[L],
         st: &LaneState,
         s: f32,
+        floor: f32,
         sc: &mut crate::simd::prune::FusedScratch,
     ) -> Argmax {
         sc.prepare(x.len(), st);
-        dispatch!(self, gumbel_max_fused_pruned::<I, L>(x, st, s, sc))
+        dispatch!(self, gumbel_max_fused_pruned::<I, L>(x, st, s, floor, sc))
     }
 
     /// Ring-fed Gumbel-max with exact pruning: `g` the row's noise (at least as long),
@@ -328,12 +362,16 @@ impl Backend {
         g: &[f32],
         gmax: &[f32],
         s: f32,
+        floor: f32,
         bm: &mut [f32],
     ) -> Argmax {
         let blocks = x.len().div_ceil(crate::simd::vector::BLOCK);
         assert!(g.len() >= x.len(), "noise shorter than the row");
         assert!(gmax.len() == blocks && bm.len() == blocks);
-        dispatch!(self, gumbel_max_ring_pruned::<I, L>(x, g, gmax, s, bm))
+        dispatch!(
+            self,
+            gumbel_max_ring_pruned::<I, L>(x, g, gmax, s, floor, bm)
+        )
     }
 
     /// The maximum of every 64-value block of `x` into `bm` (`x.len().div_ceil(64)`).
@@ -350,12 +388,72 @@ impl Backend {
         x: &[L],
         u: f64,
         s: f32,
+        floor: f32,
         maxima: &mut [f32],
         sums: &mut [f64],
     ) -> Pick {
         let groups = x.len().div_ceil(crate::simd::roulette::GROUP);
         assert!(maxima.len() == groups && sums.len() == groups);
-        dispatch!(self, roulette::<I, L>(x, u, s, maxima, sums))
+        dispatch!(self, roulette::<I, L>(x, u, s, floor, maxima, sums))
+    }
+
+    /// The row's largest entries above `floor` into `buf` (see
+    /// [`collect_top`](super::select::collect_top)); `keep >= 1`.
+    pub(crate) fn collect_top<L: Element>(
+        self,
+        x: &[L],
+        floor: f32,
+        keep: usize,
+        ties: super::select::Ties,
+        buf: &mut Vec<(f32, u32)>,
+    ) -> super::select::Top {
+        assert!(keep >= 1 && u32::try_from(x.len()).is_ok());
+        dispatch!(self, collect_top::<L>(x, floor, keep, ties, buf))
+    }
+
+    /// `w = exp((x − m)·s)` over the entries `>= floor` (0 elsewhere), `Σ w` and the
+    /// mass above each pivot.
+    pub(crate) fn mass_pass<L: Element>(
+        self,
+        x: &[L],
+        floor: f32,
+        m: f32,
+        s: f32,
+        pivots: &[f32; super::select::PIVOTS],
+        w: &mut [f32],
+    ) -> (f64, [f64; super::select::PIVOTS]) {
+        assert_eq!(x.len(), w.len());
+        dispatch!(self, mass_pass::<L>(x, floor, m, s, pivots, w))
+    }
+
+    /// Append the `(x_i, w_i)` with `x_i >= v` to `out`.
+    pub(crate) fn collect_ge<L: Element>(
+        self,
+        x: &[L],
+        w: &[f32],
+        v: f32,
+        out: &mut Vec<(f32, f32)>,
+    ) {
+        assert!(x.len() == w.len() && u32::try_from(x.len()).is_ok());
+        dispatch!(self, collect_ge::<L>(x, w, v, out))
+    }
+
+    /// `Σ exp((x − m)·s)` over the entries `>= floor` and the count of entries `> v`.
+    pub(crate) fn exp_sum_count<L: Element>(
+        self,
+        x: &[L],
+        floor: f32,
+        m: f32,
+        s: f32,
+        v: f32,
+    ) -> (f64, u64) {
+        use super::source::Logits;
+        type Kept = super::source::Floored<Logits>;
+        if floor == f32::NEG_INFINITY {
+            dispatch!(self, exp_sum_count::<Logits, L>(x, floor, m, s, v))
+        } else {
+            dispatch!(self, exp_sum_count::<Kept, L>(x, floor, m, s, v))
+        }
     }
 
     /// Maximum and whether any entry is invalid.

@@ -53,6 +53,7 @@ pub(crate) mod rng;
 pub(crate) mod roulette;
 pub(crate) mod rows;
 mod scalar;
+pub(crate) mod select;
 pub(crate) mod source;
 pub(crate) mod vector;
 #[cfg(target_arch = "x86_64")]

@@ -2,6 +2,10 @@
 //! and the element type ([`Element`]). Each is compiled once per ISA behind one
 //! `#[target_feature]` entry (see [`super::backend`]), so a row costs one dispatch.
 //!
+//! The sampling kernels take a `floor`: with the input kind
+//! [`Floored`](super::source::Floored), values below it read as masked (a filtered
+//! row); with any other kind it is ignored.
+//!
 //! Contract of every function here: `V`'s ISA is available, `BV * V::LANES == 64`,
 //! `G * V::LANES == 16` (checked at compile time by each ISA module), and the slice
 //! lengths are as documented (the safe [`Backend`](super::Backend) methods check them).
@@ -12,6 +16,7 @@ use super::map::{self, ExpOp, LnOp, ScaleOp, ShiftOp, VjpOp};
 use super::prune;
 use super::reduce::{self, Argmax};
 use super::rng::LaneState;
+use super::select;
 use super::source::{Fused, Input, Logits, Score, Src, WithNoise};
 use super::vector::Vector;
 
@@ -57,16 +62,17 @@ pub(crate) unsafe fn gumbel_max_noise<V: Vector, I: Input, L: Element, const BV:
     x: &[L],
     g: &[f32],
     s: f32,
+    floor: f32,
 ) -> Argmax {
     let (n, p) = (x.len(), x.as_ptr());
     // SAFETY: module contract; both pointers are valid for `n` elements.
     unsafe {
-        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::new(p));
+        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::floored(p, floor));
         if bad || m == f32::NEG_INFINITY {
             return unscored(bad);
         }
         let src = WithNoise {
-            x: Src::<I, L>::new(p),
+            x: Src::<I, L>::floored(p, floor),
             g: g.as_ptr(),
             score: Score { m, s },
         };
@@ -107,15 +113,16 @@ pub(crate) unsafe fn gumbel_max_fused<
     x: &[L],
     st: &LaneState,
     s: f32,
+    floor: f32,
 ) -> Argmax {
     let (n, p) = (x.len(), x.as_ptr());
     // SAFETY: module contract; the sources read `n` elements.
     unsafe {
-        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::new(p));
+        let (m, bad) = reduce::max::<V, _, BV>(n, Src::<I, L>::floored(p, floor));
         if bad || m == f32::NEG_INFINITY {
             return unscored(bad);
         }
-        let src = Fused::<V, _, G>::new(Src::<I, L>::new(p), st, Score { m, s });
+        let src = Fused::<V, _, G>::new(Src::<I, L>::floored(p, floor), st, Score { m, s });
         reduce::argmax::<V, _, BV>(n, src)
     }
 }
@@ -136,10 +143,12 @@ pub(crate) unsafe fn gumbel_max_fused_pruned<
     x: &[L],
     st: &LaneState,
     s: f32,
+    floor: f32,
     sc: &mut prune::FusedScratch,
 ) -> Argmax {
+    let src = Src::<I, L>::floored(x.as_ptr(), floor);
     // SAFETY: module contract.
-    unsafe { prune::fused::<V, _, BV, G>(x.len(), Src::<I, L>::new(x.as_ptr()), st, s, sc) }
+    unsafe { prune::fused::<V, _, BV, G>(x.len(), src, st, s, sc) }
 }
 
 /// Ring-fed Gumbel-max with exact pruning ([`prune::ring`]): bit-identical to
@@ -154,9 +163,10 @@ pub(crate) unsafe fn gumbel_max_ring_pruned<V: Vector, I: Input, L: Element, con
     g: &[f32],
     gmax: &[f32],
     s: f32,
+    floor: f32,
     bm: &mut [f32],
 ) -> Argmax {
-    let src = Src::<I, L>::new(x.as_ptr());
+    let src = Src::<I, L>::floored(x.as_ptr(), floor);
     // SAFETY: module contract.
     unsafe { prune::ring::<V, _, BV>(x.len(), src, g.as_ptr(), gmax, s, bm) }
 }
@@ -184,10 +194,11 @@ pub(crate) unsafe fn roulette<V: Vector, I: Input, L: Element, const BV: usize>(
     x: &[L],
     u: f64,
     s: f32,
+    floor: f32,
     maxima: &mut [f32],
     sums: &mut [f64],
 ) -> Pick {
-    let src = Src::<I, L>::new(x.as_ptr());
+    let src = Src::<I, L>::floored(x.as_ptr(), floor);
     // SAFETY: module contract.
     unsafe { super::roulette::one_pass::<V, _, BV>(x.len(), src, u, s, maxima, sums) }
 }
@@ -350,4 +361,70 @@ pub(crate) unsafe fn fill_gumbel<V: Vector, const G: usize, const STREAM: bool>(
 pub(crate) unsafe fn fill_bits<V: Vector, const G: usize>(st: &mut LaneState, out: &mut [u32]) {
     // SAFETY: module contract.
     unsafe { fill::fill::<V, u32, EmitBits, G>(st, out) }
+}
+
+/// The row's largest entries above `floor` ([`select::collect_top`]).
+///
+/// # Safety
+/// See the module docs; `keep >= 1`, `x.len() < 2^32`.
+#[inline(always)]
+pub(crate) unsafe fn collect_top<V: Vector, L: Element, const BV: usize>(
+    x: &[L],
+    floor: f32,
+    keep: usize,
+    ties: select::Ties,
+    buf: &mut Vec<(f32, u32)>,
+) -> select::Top {
+    // SAFETY: module contract.
+    unsafe { select::collect_top::<V, L, BV>(x, floor, keep, ties, buf) }
+}
+
+/// Weights of the kept entries and their mass above pivots ([`select::mass_pass`]).
+///
+/// # Safety
+/// See the module docs; `w.len() == x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn mass_pass<V: Vector, L: Element, const BV: usize>(
+    x: &[L],
+    floor: f32,
+    m: f32,
+    s: f32,
+    pivots: &[f32; select::PIVOTS],
+    w: &mut [f32],
+) -> (f64, [f64; select::PIVOTS]) {
+    // SAFETY: module contract.
+    unsafe { select::mass_pass::<V, L, BV>(x, floor, m, s, pivots, w) }
+}
+
+/// The `(x_i, w_i)` with `x_i >= v` ([`select::collect_ge`]).
+///
+/// # Safety
+/// See the module docs; `w.len() == x.len()`, `x.len() < 2^32`.
+#[inline(always)]
+pub(crate) unsafe fn collect_ge<V: Vector, L: Element>(
+    x: &[L],
+    w: &[f32],
+    v: f32,
+    out: &mut Vec<(f32, f32)>,
+) {
+    // SAFETY: module contract.
+    unsafe { select::collect_ge::<V, L>(x, w, v, out) }
+}
+
+/// `Σ exp((x_i − m)·s)` over the entries `>= floor` (with `I` floored) and the number
+/// of entries greater than `v` ([`select::exp_sum_count`]).
+///
+/// # Safety
+/// See the module docs.
+#[inline(always)]
+pub(crate) unsafe fn exp_sum_count<V: Vector, I: Input, L: Element, const BV: usize>(
+    x: &[L],
+    floor: f32,
+    m: f32,
+    s: f32,
+    v: f32,
+) -> (f64, u64) {
+    let src = Src::<I, L>::floored(x.as_ptr(), floor);
+    // SAFETY: module contract.
+    unsafe { select::exp_sum_count::<V, _, BV>(x.len(), src, m, s, v) }
 }

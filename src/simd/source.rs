@@ -33,6 +33,9 @@ pub(crate) trait Input: Copy + Send + Sync + 'static {
     const KIND: InputKind;
     /// What a tail is padded with: a masked value.
     const PAD: f32;
+    /// Whether values below the source's floor read as masked (`-inf`): the kept set
+    /// of a filter ([`Floored`]).
+    const FLOORED: bool = false;
     /// The value the kernels score (logit, or `ln α`) and the lanes that are invalid.
     ///
     /// # Safety
@@ -81,9 +84,28 @@ impl Input for Probs {
     }
 }
 
-/// A row of `L` elements read as input kind `I`.
+/// Input kind `I` with every value below a floor masked: the logits of a filtered row
+/// (top-k / top-p / min-p keep exactly the values `>= floor`). Invalid entries are
+/// still flagged whatever their value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Floored<I>(PhantomData<I>);
+
+impl<I: Input> Input for Floored<I> {
+    const KIND: InputKind = I::KIND;
+    const PAD: f32 = I::PAD;
+    const FLOORED: bool = true;
+    #[inline(always)]
+    unsafe fn convert<V: Vector>(x: V) -> (V, V::Mask) {
+        // SAFETY: caller contract (ISA available).
+        unsafe { I::convert(x) }
+    }
+}
+
+/// A row of `L` elements read as input kind `I` (below `floor` masked if `I` is
+/// [`Floored`]).
 pub(crate) struct Src<I, L> {
     p: *const L,
+    floor: f32,
     _input: PhantomData<I>,
 }
 
@@ -91,9 +113,30 @@ impl<I: Input, L: Element> Src<I, L> {
     /// The row starting at `p` (valid for the row length the kernel is given).
     #[inline(always)]
     pub(crate) fn new(p: *const L) -> Self {
+        Src::floored(p, f32::NEG_INFINITY)
+    }
+
+    /// The row starting at `p`, values below `floor` masked when `I` is [`Floored`]
+    /// (the floor is ignored otherwise).
+    #[inline(always)]
+    pub(crate) fn floored(p: *const L, floor: f32) -> Self {
         Src {
             p,
+            floor,
             _input: PhantomData,
+        }
+    }
+
+    #[inline(always)]
+    unsafe fn floor<V: Vector>(&self, (x, bad): (V, V::Mask)) -> (V, V::Mask) {
+        if I::FLOORED {
+            // SAFETY: caller contract (ISA available).
+            unsafe {
+                let keep = x.not_lt(V::splat(self.floor));
+                (V::select(keep, x, V::splat(f32::NEG_INFINITY)), bad)
+            }
+        } else {
+            (x, bad)
         }
     }
 }
@@ -102,12 +145,19 @@ impl<V: Vector, I: Input, L: Element> Values<V> for Src<I, L> {
     #[inline(always)]
     unsafe fn full(&mut self, i: usize) -> (V, V::Mask) {
         // SAFETY: caller contract (ISA available, `i + LANES <= n`).
-        unsafe { I::convert(element::load::<V, L>(self.p.add(i))) }
+        unsafe { self.floor(I::convert(element::load::<V, L>(self.p.add(i)))) }
     }
     #[inline(always)]
     unsafe fn partial(&mut self, i: usize, n: usize) -> (V, V::Mask) {
         // SAFETY: caller contract (ISA available, `i < n < i + LANES`).
-        unsafe { I::convert(element::load_partial::<V, L>(self.p, i, n, I::PAD)) }
+        unsafe {
+            self.floor(I::convert(element::load_partial::<V, L>(
+                self.p,
+                i,
+                n,
+                I::PAD,
+            )))
+        }
     }
 }
 
