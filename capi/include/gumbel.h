@@ -33,14 +33,14 @@
 #define GUMBEL_ERR_EMPTY_ROW -3
 
 /**
- * Two lengths that must agree do not: `n_params` is not 0, 1 or `rows`; a `top_n` out
- * of range.
+ * Two lengths that must agree do not: `n_params` is not 0, 1 or `rows`.
  */
 #define GUMBEL_ERR_LENGTH_MISMATCH -4
 
 /**
- * A sampling parameter is out of range: a temperature that is not finite and `> 0`
- * (nor exactly 0), a `top_p` outside (0, 1], a `min_p` outside [0, 1].
+ * A sampling parameter is out of range: a temperature that is not finite and `>= 0`, a
+ * `top_p` outside (0, 1], a `min_p` outside [0, 1] (NaN anywhere), a `top_n` above
+ * `GUMBEL_MAX_TOP_LOGPROBS`. The message names the row and the parameter.
  */
 #define GUMBEL_ERR_INVALID_PARAM -5
 
@@ -87,6 +87,11 @@
 #define GUMBEL_METHOD_ROULETTE 2
 
 /**
+ * The most top log-probabilities a row can ask for (`top_n`).
+ */
+#define GUMBEL_MAX_TOP_LOGPROBS 20
+
+/**
  * A seeded sampler: an opaque handle from `gumbel_sampler_new`, released with
  * `gumbel_sampler_free`. Not thread-safe: one thread at a time (use a lock, or one
  * sampler per thread).
@@ -94,7 +99,8 @@
 typedef struct GumbelSampler GumbelSampler;
 
 /**
- * Per-row sampling parameters (vLLM's order: temperature, then min-p, top-k, top-p).
+ * Per-row sampling parameters (vLLM's order: temperature, then min-p, top-k, top-p;
+ * every token tied with a threshold is kept).
  *
  * Start from `gumbel_params_default` and change what you need.
  */
@@ -119,6 +125,39 @@ typedef struct gumbel_params {
      */
     float min_p;
 } gumbel_params;
+
+/**
+ * The log-probabilities of a sampled token.
+ */
+typedef struct gumbel_token_logprob {
+    /**
+     * `ln p` under the processed distribution: the softmax at the row's temperature
+     * over the tokens its filters keep (0 at temperature 0: greedy is certain).
+     */
+    float logprob;
+    /**
+     * `ln p` under the raw logits: `log_softmax(x)` at temperature 1, no filter.
+     */
+    float raw_logprob;
+    /**
+     * 1 + the number of tokens with a strictly larger raw logit (ties share a rank).
+     */
+    uint32_t rank;
+} gumbel_token_logprob;
+
+/**
+ * One of a row's top-n raw log-probabilities.
+ */
+typedef struct gumbel_top_logprob {
+    /**
+     * The token id (`UINT32_MAX` for a slot beyond the row's unmasked tokens).
+     */
+    uint32_t token;
+    /**
+     * Its raw log-probability (`-inf` for an empty slot).
+     */
+    float logprob;
+} gumbel_top_logprob;
 
 #ifdef __cplusplus
 extern "C" {
@@ -270,6 +309,72 @@ int gumbel_sampler_sample_batch_keyed_f16(struct GumbelSampler *s,
                                           const struct gumbel_params *params,
                                           size_t n_params,
                                           uint32_t *out);
+
+/**
+ * `gumbel_sampler_sample_batch` (or, with non-NULL `keys`, its keyed form) that also
+ * writes each sampled token's log-probabilities to `logprobs[0..rows]` (processed and
+ * raw `ln p`, rank) and each row's `top_n` highest raw log-probabilities with their
+ * token ids to `top[r * top_n .. (r + 1) * top_n]` (descending, ties by lower id;
+ * `top_n <= GUMBEL_MAX_TOP_LOGPROBS`, 0 for none, and then `top` may be NULL).
+ *
+ * The tokens are those of the same call without log-probabilities. Errors as
+ * `gumbel_sampler_sample_batch`, plus `GUMBEL_ERR_INVALID_PARAM` for `top_n > 20`;
+ * on error `out`, `logprobs` and `top` are untouched.
+ *
+ * # Safety
+ * As `gumbel_sampler_sample_batch_keyed` (with `keys` NULL for an unkeyed call), and
+ * `logprobs` NULL or pointing to `rows` writable records, `top` NULL or pointing to
+ * `rows * top_n` writable records, neither overlapping any other argument.
+ */
+int gumbel_sampler_sample_batch_logprobs(struct GumbelSampler *s,
+                                         const float *logits,
+                                         size_t rows,
+                                         size_t cols,
+                                         const uint64_t *keys,
+                                         const struct gumbel_params *params,
+                                         size_t n_params,
+                                         uint32_t *out,
+                                         struct gumbel_token_logprob *logprobs,
+                                         struct gumbel_top_logprob *top,
+                                         size_t top_n);
+
+/**
+ * `gumbel_sampler_sample_batch_logprobs` for bf16 logits (`uint16_t` bit patterns).
+ *
+ * # Safety
+ * As `gumbel_sampler_sample_batch_logprobs`, with `logits` pointing to `rows * cols`
+ * `uint16_t`.
+ */
+int gumbel_sampler_sample_batch_logprobs_bf16(struct GumbelSampler *s,
+                                              const uint16_t *logits,
+                                              size_t rows,
+                                              size_t cols,
+                                              const uint64_t *keys,
+                                              const struct gumbel_params *params,
+                                              size_t n_params,
+                                              uint32_t *out,
+                                              struct gumbel_token_logprob *logprobs,
+                                              struct gumbel_top_logprob *top,
+                                              size_t top_n);
+
+/**
+ * `gumbel_sampler_sample_batch_logprobs` for IEEE f16 logits (`uint16_t` bit patterns).
+ *
+ * # Safety
+ * As `gumbel_sampler_sample_batch_logprobs`, with `logits` pointing to `rows * cols`
+ * `uint16_t`.
+ */
+int gumbel_sampler_sample_batch_logprobs_f16(struct GumbelSampler *s,
+                                             const uint16_t *logits,
+                                             size_t rows,
+                                             size_t cols,
+                                             const uint64_t *keys,
+                                             const struct gumbel_params *params,
+                                             size_t n_params,
+                                             uint32_t *out,
+                                             struct gumbel_token_logprob *logprobs,
+                                             struct gumbel_top_logprob *top,
+                                             size_t top_n);
 
 /**
  * The message of the last failed call on this thread, or `""` if none failed yet.

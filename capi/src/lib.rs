@@ -36,7 +36,7 @@ use std::ffi::{CStr, CString, c_char, c_int};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use gumbel::half::{bf16, f16};
-use gumbel::{Element, Method, Sampler};
+use gumbel::{Element, Logprobs, Method, Sampler, SamplingParams, TokenLogprob, TopLogprob};
 
 /// Success.
 pub const GUMBEL_OK: c_int = 0;
@@ -46,11 +46,11 @@ pub const GUMBEL_ERR_NULL_POINTER: c_int = -1;
 pub const GUMBEL_ERR_SIZE_OVERFLOW: c_int = -2;
 /// A row has no entries: `cols == 0`.
 pub const GUMBEL_ERR_EMPTY_ROW: c_int = -3;
-/// Two lengths that must agree do not: `n_params` is not 0, 1 or `rows`; a `top_n` out
-/// of range.
+/// Two lengths that must agree do not: `n_params` is not 0, 1 or `rows`.
 pub const GUMBEL_ERR_LENGTH_MISMATCH: c_int = -4;
-/// A sampling parameter is out of range: a temperature that is not finite and `> 0`
-/// (nor exactly 0), a `top_p` outside (0, 1], a `min_p` outside [0, 1].
+/// A sampling parameter is out of range: a temperature that is not finite and `>= 0`, a
+/// `top_p` outside (0, 1], a `min_p` outside [0, 1] (NaN anywhere), a `top_n` above
+/// `GUMBEL_MAX_TOP_LOGPROBS`. The message names the row and the parameter.
 pub const GUMBEL_ERR_INVALID_PARAM: c_int = -5;
 /// `gumbel_sampler_set_method` got a value that is no `GUMBEL_METHOD_*`.
 pub const GUMBEL_ERR_INVALID_METHOD: c_int = -6;
@@ -72,15 +72,30 @@ pub const GUMBEL_METHOD_FUSED: c_int = 1;
 /// Softmax + roulette wheel: one uniform per row.
 pub const GUMBEL_METHOD_ROULETTE: c_int = 2;
 
+/// The most top log-probabilities a row can ask for (`top_n`).
+pub const GUMBEL_MAX_TOP_LOGPROBS: usize = 20;
+const _: () = assert!(GUMBEL_MAX_TOP_LOGPROBS == gumbel::MAX_TOP_LOGPROBS);
+
 /// A seeded sampler: an opaque handle from `gumbel_sampler_new`, released with
 /// `gumbel_sampler_free`. Not thread-safe: one thread at a time (use a lock, or one
 /// sampler per thread).
 pub struct GumbelSampler {
     /// `None` once a call on it panicked (poisoned).
     sampler: Option<Sampler>,
+    /// Buffers reused across calls, so a call allocates only when a batch grows.
+    scratch: Scratch,
 }
 
-/// Per-row sampling parameters (vLLM's order: temperature, then min-p, top-k, top-p).
+/// The engine's views of the C arguments (the Rust types are not `repr(C)`).
+#[derive(Default)]
+struct Scratch {
+    params: Vec<SamplingParams>,
+    tokens: Vec<TokenLogprob>,
+    top: Vec<TopLogprob>,
+}
+
+/// Per-row sampling parameters (vLLM's order: temperature, then min-p, top-k, top-p;
+/// every token tied with a threshold is kept).
 ///
 /// Start from `gumbel_params_default` and change what you need.
 #[repr(C)]
@@ -138,6 +153,58 @@ impl From<gumbel::Error> for Failure {
     }
 }
 
+/// The log-probabilities of a sampled token.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct gumbel_token_logprob {
+    /// `ln p` under the processed distribution: the softmax at the row's temperature
+    /// over the tokens its filters keep (0 at temperature 0: greedy is certain).
+    pub logprob: f32,
+    /// `ln p` under the raw logits: `log_softmax(x)` at temperature 1, no filter.
+    pub raw_logprob: f32,
+    /// 1 + the number of tokens with a strictly larger raw logit (ties share a rank).
+    pub rank: u32,
+}
+
+/// One of a row's top-n raw log-probabilities.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct gumbel_top_logprob {
+    /// The token id (`UINT32_MAX` for a slot beyond the row's unmasked tokens).
+    pub token: u32,
+    /// Its raw log-probability (`-inf` for an empty slot).
+    pub logprob: f32,
+}
+
+impl From<TokenLogprob> for gumbel_token_logprob {
+    fn from(t: TokenLogprob) -> Self {
+        gumbel_token_logprob {
+            logprob: t.logprob,
+            raw_logprob: t.raw_logprob,
+            rank: t.rank,
+        }
+    }
+}
+
+impl From<TopLogprob> for gumbel_top_logprob {
+    fn from(t: TopLogprob) -> Self {
+        gumbel_top_logprob {
+            token: t.token,
+            logprob: t.logprob,
+        }
+    }
+}
+
+impl From<gumbel_params> for SamplingParams {
+    fn from(p: gumbel_params) -> SamplingParams {
+        SamplingParams::default()
+            .temperature(p.temperature)
+            .top_k(p.top_k as usize)
+            .top_p(p.top_p)
+            .min_p(p.min_p)
+    }
+}
+
 /// The status code of a library error: one code per family of `gumbel::Error` variants.
 fn status_of(e: &gumbel::Error) -> c_int {
     use gumbel::Error as E;
@@ -152,7 +219,8 @@ fn status_of(e: &gumbel::Error) -> c_int {
         E::InvalidTemperature(_)
         | E::InvalidTau(_)
         | E::InvalidUniform(_)
-        | E::InvalidParameter { .. } => GUMBEL_ERR_INVALID_PARAM,
+        | E::InvalidParameter { .. }
+        | E::InvalidSamplingParam { .. } => GUMBEL_ERR_INVALID_PARAM,
         // ScoreOverflow (the samplers recompute such rows instead), ClaimTooLarge and
         // IsaUnavailable are unreachable through this ABI; later variants land here too.
         _ => GUMBEL_ERR_OTHER,
@@ -198,10 +266,10 @@ impl GumbelSampler {
     /// `f` returns, so a panic inside `f` leaves the handle poisoned.
     fn with<R>(
         &mut self,
-        f: impl FnOnce(&mut Sampler) -> Result<R, Failure>,
+        f: impl FnOnce(&mut Sampler, &mut Scratch) -> Result<R, Failure>,
     ) -> Result<R, Failure> {
         let mut sampler = self.take()?;
-        let result = f(&mut sampler);
+        let result = f(&mut sampler, &mut self.scratch);
         self.sampler = Some(sampler);
         result
     }
@@ -284,7 +352,8 @@ fn batch_len(rows: usize, cols: usize) -> Result<usize, Failure> {
 }
 
 /// The parameters a batch call uses: `n_params == 0` means the defaults for every row
-/// (`params` is not read and may be NULL); else `n_params` is 1 (all rows) or `rows`.
+/// (`params` is not read and may be NULL: an empty slice); else `n_params` is 1 (all
+/// rows) or `rows`.
 ///
 /// # Safety
 /// As [`slice_arg`] for `params[..n_params]`.
@@ -293,9 +362,8 @@ unsafe fn params_arg<'a>(
     n_params: usize,
     rows: usize,
 ) -> Result<&'a [gumbel_params], Failure> {
-    const DEFAULT: &[gumbel_params] = &[DEFAULT_PARAMS];
     if n_params == 0 {
-        return Ok(DEFAULT);
+        return Ok(&[]);
     }
     if n_params != 1 && n_params != rows {
         return Err(Failure::new(
@@ -308,13 +376,6 @@ unsafe fn params_arg<'a>(
     // SAFETY: the caller's promise, passed on.
     unsafe { slice_arg(params, n_params, "params") }
 }
-
-const DEFAULT_PARAMS: gumbel_params = gumbel_params {
-    temperature: 1.0,
-    top_k: 0,
-    top_p: 1.0,
-    min_p: 0.0,
-};
 
 /// Which logits a batch call reads: an element type and its C pointer type.
 trait CElement {
@@ -350,7 +411,15 @@ impl CElement for F16Bits {
     }
 }
 
-/// One batch call, all element types, keyed or not.
+/// Where a logprobs call writes its log-probabilities (C pointers, unchecked).
+#[derive(Clone, Copy)]
+struct LogprobArgs {
+    tokens: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+}
+
+/// One batch call, all element types, keyed or not, with or without log-probabilities.
 ///
 /// # Safety
 /// As the public batch functions: every non-NULL pointer valid for its length.
@@ -364,68 +433,124 @@ unsafe fn sample_batch_any<L: Element>(
     params: *const gumbel_params,
     n_params: usize,
     out: *mut u32,
+    logprobs: Option<LogprobArgs>,
 ) -> c_int {
     guard(|| {
         // SAFETY: `s` is NULL or a live handle used only by this call (caller's promise).
         let handle = unsafe { handle(s) }?;
-        handle.with(|sampler| {
+        handle.with(|sampler, scratch| {
             let len = batch_len(rows, cols)?;
+            if let Some(lp) = logprobs {
+                check_top_n(lp.top_n)?;
+            }
             if rows == 0 {
                 return Ok(());
             }
-            // SAFETY (the four below): the caller promises `logits[..rows * cols]`,
-            // `keys[..rows]` and `params[..n_params]` readable, and `out[..rows]`
-            // writable and disjoint from them, for the duration of the call.
-            // SAFETY: see above.
+            // The caller promises `logits[..rows * cols]`, `keys[..rows]` and
+            // `params[..n_params]` readable, and `out[..rows]`, `logprobs[..rows]` and
+            // `top[..rows * top_n]` writable, disjoint from each other and from the
+            // inputs, for the duration of the call; the helpers check NULL, alignment
+            // and size first.
+            // SAFETY: the caller's promise above.
             let logits = unsafe { slice_arg(logits, len, "logits") }?;
             let keys = match keys {
-                // SAFETY: see above.
+                // SAFETY: the caller's promise above.
                 Some(k) => Some(unsafe { slice_arg(k, rows, "keys") }?),
                 None => None,
             };
-            // SAFETY: see above.
+            // SAFETY: the caller's promise above.
             let out = unsafe { slice_arg_mut(out, rows, "out") }?;
-            // SAFETY: see above.
+            let lp = match logprobs {
+                Some(lp) => {
+                    // SAFETY: the caller's promise above.
+                    let tokens = unsafe { slice_arg_mut(lp.tokens, rows, "logprobs") }?;
+                    let top = if lp.top_n == 0 {
+                        &mut [][..]
+                    } else {
+                        // rows * top_n <= 20 * rows cannot overflow: `out` fits in memory
+                        // SAFETY: the caller's promise above.
+                        unsafe { slice_arg_mut(lp.top, rows * lp.top_n, "top") }?
+                    };
+                    Some((tokens, top, lp.top_n))
+                }
+                None => None,
+            };
+            // SAFETY: the caller's promise above.
             let params = unsafe { params_arg(params, n_params, rows) }?;
-            engine::sample(sampler, logits, cols, keys, params, out)
+            engine::sample(sampler, scratch, logits, cols, keys, params, out, lp)
         })
     })
+}
+
+fn check_top_n(top_n: usize) -> Result<(), Failure> {
+    if top_n > GUMBEL_MAX_TOP_LOGPROBS {
+        return Err(Failure::new(
+            GUMBEL_ERR_INVALID_PARAM,
+            format!(
+                "top_n is {top_n}: at most GUMBEL_MAX_TOP_LOGPROBS = {GUMBEL_MAX_TOP_LOGPROBS}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The calls into the Rust engine.
 mod engine {
     use super::*;
 
-    /// Sample one batch with per-call parameters.
+    /// The C outputs of a logprobs call: per-row records, `top_n` per row, and `top_n`.
+    pub(super) type LogprobOut<'a> = (
+        &'a mut [gumbel_token_logprob],
+        &'a mut [gumbel_top_logprob],
+        usize,
+    );
+
+    /// Sample one batch with per-call parameters; write the log-probabilities (copied
+    /// from the engine's records) only when the call succeeds.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn sample<L: Element>(
         sampler: &mut Sampler,
+        scratch: &mut Scratch,
         logits: &[L],
         cols: usize,
         keys: Option<&[u64]>,
         params: &[gumbel_params],
         out: &mut [u32],
+        logprobs: Option<LogprobOut<'_>>,
     ) -> Result<(), Failure> {
-        // The released engine API has one sampler-wide temperature and no filters.
-        let t = params[0].temperature;
-        let unsupported = |p: &gumbel_params| {
-            p.top_k != 0
-                || p.top_p != 1.0
-                || p.min_p != 0.0
-                || p.temperature.to_bits() != t.to_bits()
-        };
-        if params.iter().any(unsupported) {
-            return Err(Failure::new(
-                GUMBEL_ERR_INVALID_PARAM,
-                "top_k / top_p / min_p and per-row temperatures need the engine's per-row parameters (not yet available)",
-            ));
+        scratch.params.clear();
+        if params.is_empty() {
+            scratch.params.push(SamplingParams::default());
+        } else {
+            scratch
+                .params
+                .extend(params.iter().map(|&p| SamplingParams::from(p)));
         }
-        let taken = std::mem::replace(sampler, Sampler::new(0));
-        *sampler = taken.temperature(t);
-        let result = match keys {
-            Some(keys) => sampler.sample_batch_keyed(logits, cols, keys, out),
-            None => sampler.sample_batch(logits, cols, out),
+        let params = &scratch.params[..];
+        let Some((tokens, top, top_n)) = logprobs else {
+            return match keys {
+                Some(keys) => sampler.sample_batch_keyed_with(logits, cols, keys, params, out),
+                None => sampler.sample_batch_with(logits, cols, params, out),
+            }
+            .map_err(Failure::from);
         };
-        result.map_err(Failure::from)
+        scratch.tokens.clear();
+        scratch.tokens.resize(tokens.len(), TokenLogprob::default());
+        scratch.top.clear();
+        scratch.top.resize(top.len(), TopLogprob::default());
+        let lp = Logprobs {
+            tokens: &mut scratch.tokens,
+            top: &mut scratch.top,
+            top_n,
+        };
+        sampler.sample_batch_logprobs(logits, cols, keys, params, out, lp)?;
+        for (c, r) in tokens.iter_mut().zip(&scratch.tokens) {
+            *c = (*r).into();
+        }
+        for (c, r) in top.iter_mut().zip(&scratch.top) {
+            *c = (*r).into();
+        }
+        Ok(())
     }
 }
 
@@ -442,6 +567,7 @@ pub extern "C" fn gumbel_sampler_new(seed: u64) -> *mut GumbelSampler {
     let status = guard(|| {
         made = Box::into_raw(Box::new(GumbelSampler {
             sampler: Some(Sampler::new(seed)),
+            scratch: Scratch::default(),
         }));
         Ok(())
     });
@@ -511,7 +637,7 @@ pub unsafe extern "C" fn gumbel_sampler_refill(s: *mut GumbelSampler) -> c_int {
     guard(|| {
         // SAFETY: `s` is NULL or a live handle used only by this call (caller's promise).
         let handle = unsafe { handle(s) }?;
-        handle.with(|sampler| {
+        handle.with(|sampler, _| {
             sampler.refill();
             Ok(())
         })
@@ -522,7 +648,13 @@ pub unsafe extern "C" fn gumbel_sampler_refill(s: *mut GumbelSampler) -> c_int {
 /// (off).
 #[unsafe(no_mangle)]
 pub extern "C" fn gumbel_params_default() -> gumbel_params {
-    DEFAULT_PARAMS
+    let d = SamplingParams::default();
+    gumbel_params {
+        temperature: d.temperature,
+        top_k: u32::try_from(d.top_k).unwrap_or(u32::MAX),
+        top_p: d.top_p,
+        min_p: d.min_p,
+    }
 }
 
 /// Sample one token per row of a row-major `rows x cols` batch of f32 logits into
@@ -561,6 +693,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch(
             params,
             n_params,
             out,
+            None,
         )
     }
 }
@@ -581,7 +714,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_bf16(
 ) -> c_int {
     let logits = Bf16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out) }
+    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out, None) }
 }
 
 /// `gumbel_sampler_sample_batch` for IEEE f16 logits (`uint16_t` bit patterns).
@@ -600,7 +733,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_f16(
 ) -> c_int {
     let logits = F16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out) }
+    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out, None) }
 }
 
 /// Like `gumbel_sampler_sample_batch`, but row `r`'s randomness depends only on the
@@ -633,6 +766,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed(
             params,
             n_params,
             out,
+            None,
         )
     }
 }
@@ -656,7 +790,19 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed_bf16(
 ) -> c_int {
     let logits = Bf16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, Some(keys), params, n_params, out) }
+    unsafe {
+        sample_batch_any(
+            s,
+            logits,
+            rows,
+            cols,
+            Some(keys),
+            params,
+            n_params,
+            out,
+            None,
+        )
+    }
 }
 
 /// `gumbel_sampler_sample_batch_keyed` for IEEE f16 logits (`uint16_t` bit patterns).
@@ -678,7 +824,132 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed_f16(
 ) -> c_int {
     let logits = F16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, Some(keys), params, n_params, out) }
+    unsafe {
+        sample_batch_any(
+            s,
+            logits,
+            rows,
+            cols,
+            Some(keys),
+            params,
+            n_params,
+            out,
+            None,
+        )
+    }
+}
+
+/// `gumbel_sampler_sample_batch` (or, with non-NULL `keys`, its keyed form) that also
+/// writes each sampled token's log-probabilities to `logprobs[0..rows]` (processed and
+/// raw `ln p`, rank) and each row's `top_n` highest raw log-probabilities with their
+/// token ids to `top[r * top_n .. (r + 1) * top_n]` (descending, ties by lower id;
+/// `top_n <= GUMBEL_MAX_TOP_LOGPROBS`, 0 for none, and then `top` may be NULL).
+///
+/// The tokens are those of the same call without log-probabilities. Errors as
+/// `gumbel_sampler_sample_batch`, plus `GUMBEL_ERR_INVALID_PARAM` for `top_n > 20`;
+/// on error `out`, `logprobs` and `top` are untouched.
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_keyed` (with `keys` NULL for an unkeyed call), and
+/// `logprobs` NULL or pointing to `rows` writable records, `top` NULL or pointing to
+/// `rows * top_n` writable records, neither overlapping any other argument.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_logprobs(
+    s: *mut GumbelSampler,
+    logits: *const f32,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+    logprobs: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+) -> c_int {
+    let keys = (!keys.is_null()).then_some(keys);
+    let lp = LogprobArgs {
+        tokens: logprobs,
+        top,
+        top_n,
+    };
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        sample_batch_any(
+            s,
+            f32::cast(logits),
+            rows,
+            cols,
+            keys,
+            params,
+            n_params,
+            out,
+            Some(lp),
+        )
+    }
+}
+
+/// `gumbel_sampler_sample_batch_logprobs` for bf16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_logprobs`, with `logits` pointing to `rows * cols`
+/// `uint16_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_logprobs_bf16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+    logprobs: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+) -> c_int {
+    let keys = (!keys.is_null()).then_some(keys);
+    let lp = LogprobArgs {
+        tokens: logprobs,
+        top,
+        top_n,
+    };
+    let logits = Bf16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
+    unsafe { sample_batch_any(s, logits, rows, cols, keys, params, n_params, out, Some(lp)) }
+}
+
+/// `gumbel_sampler_sample_batch_logprobs` for IEEE f16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_logprobs`, with `logits` pointing to `rows * cols`
+/// `uint16_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_logprobs_f16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+    logprobs: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+) -> c_int {
+    let keys = (!keys.is_null()).then_some(keys);
+    let lp = LogprobArgs {
+        tokens: logprobs,
+        top,
+        top_n,
+    };
+    let logits = F16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
+    unsafe { sample_batch_any(s, logits, rows, cols, keys, params, n_params, out, Some(lp)) }
 }
 
 /// The message of the last failed call on this thread, or `""` if none failed yet.
@@ -735,7 +1006,7 @@ mod tests {
         let rc = guard(|| {
             // SAFETY: `s` is live and used only by this thread.
             let handle = unsafe { handle(s) }?;
-            handle.with(|_| -> Result<(), Failure> { panic!("injected") })
+            handle.with(|_, _| -> Result<(), Failure> { panic!("injected") })
         });
         assert_eq!(rc, GUMBEL_ERR_PANIC);
         assert!(last_error().contains("injected"), "{}", last_error());
@@ -825,6 +1096,25 @@ mod tests {
         assert_eq!(out, [u32::MAX]);
         // SAFETY: `s` came from gumbel_sampler_new and is freed once.
         unsafe { gumbel_sampler_free(s) };
+    }
+
+    /// `gumbel_params_default` is the engine's `SamplingParams::default()`, and the
+    /// conversion keeps every field.
+    #[test]
+    fn default_params_are_the_engines() {
+        let d = gumbel_params_default();
+        assert_eq!(SamplingParams::from(d), SamplingParams::default());
+        let p = gumbel_params {
+            temperature: 0.5,
+            top_k: 7,
+            top_p: 0.9,
+            min_p: 0.05,
+        };
+        let q = SamplingParams::from(p);
+        assert_eq!(
+            (q.temperature, q.top_k, q.top_p, q.min_p),
+            (0.5, 7, 0.9, 0.05)
+        );
     }
 
     /// A NUL inside a message cannot truncate it into something misleading.

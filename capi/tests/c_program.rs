@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gumbel::half::{bf16, f16};
-use gumbel::{Method, Sampler};
+use gumbel::{Logprobs, Method, Sampler, SamplingParams, TokenLogprob, TopLogprob};
 
 const ROWS: usize = 6;
 const COLS: usize = 1000;
@@ -38,10 +38,63 @@ fn keys() -> Vec<u64> {
     (0..ROWS as u64).map(|r| (r + 1) << 32 | 7).collect()
 }
 
+/// One parameter set per row: defaults, each filter alone, greedy, all of them.
+fn params() -> Vec<SamplingParams> {
+    let d = SamplingParams::default();
+    vec![
+        d,
+        d.temperature(0.5).top_k(5),
+        d.top_p(0.9),
+        d.min_p(0.1),
+        d.temperature(0.0),
+        d.temperature(1.5).top_k(50).top_p(0.95).min_p(0.05),
+    ]
+}
+
+/// The tokens, log-probabilities and top-n of one logprobs call.
+struct WithLogprobs {
+    tokens: Vec<u32>,
+    logprobs: Vec<TokenLogprob>,
+    top: Vec<TopLogprob>,
+}
+
+fn with_logprobs<L: gumbel::Element>(
+    sampler: &mut Sampler,
+    x: &[L],
+    keys: Option<&[u64]>,
+    params: &[SamplingParams],
+    top_n: usize,
+) -> WithLogprobs {
+    let mut r = WithLogprobs {
+        tokens: vec![0; ROWS],
+        logprobs: vec![TokenLogprob::default(); ROWS],
+        top: vec![TopLogprob::default(); ROWS * top_n],
+    };
+    let lp = Logprobs {
+        tokens: &mut r.logprobs,
+        top: &mut r.top,
+        top_n,
+    };
+    sampler
+        .sample_batch_logprobs(x, COLS, keys, params, &mut r.tokens, lp)
+        .expect("the Rust API samples the test batch with log-probabilities");
+    r
+}
+
 fn tokens(f: impl FnOnce(&mut [u32]) -> Result<(), gumbel::Error>) -> Vec<u32> {
     let mut out = vec![0u32; ROWS];
     f(&mut out).expect("the Rust API samples the test batch");
     out
+}
+
+/// A C array definition: `static const ty name[len] = {values};`.
+fn array(h: &mut String, ty: &str, name: &str, len: &str, values: Vec<String>) {
+    writeln!(
+        h,
+        "static const {ty} {name}[{len}] = {{{}}};",
+        values.join(",")
+    )
+    .unwrap();
 }
 
 /// `expected.h`: inputs and the Rust API's tokens for each case the C program runs.
@@ -72,6 +125,29 @@ fn expected_header() -> String {
     let keyed_f16 = tokens(|o| keyed_sampler.sample_batch_keyed(&xh, COLS, &keys, o));
     let bf16_tokens = tokens(|o| sampler(Method::GumbelMax).sample_batch(&xb, COLS, o));
     let f16_tokens = tokens(|o| sampler(Method::SoftmaxRoulette).sample_batch(&xh, COLS, o));
+    let params = params();
+    let mut ring = sampler(Method::GumbelMax);
+    ring.refill();
+    let per_row = tokens(|o| ring.sample_batch_with(&x, COLS, &params, o));
+    let keyed_per_row = tokens(|o| {
+        sampler(Method::SoftmaxRoulette).sample_batch_keyed_with(&x, COLS, &keys, &params, o)
+    });
+    let lp_keyed = with_logprobs(
+        &mut sampler(Method::SoftmaxRoulette),
+        &x,
+        Some(&keys),
+        &params,
+        3,
+    );
+    let default = [SamplingParams::default()];
+    let lp_bf16 = with_logprobs(&mut sampler(Method::GumbelMax), &xb, None, &default, 0);
+    let lp_f16 = with_logprobs(
+        &mut sampler(Method::GumbelMaxFused),
+        &xh,
+        Some(&keys),
+        &params[1..2],
+        gumbel::MAX_TOP_LOGPROBS,
+    );
 
     let mut h = String::new();
     writeln!(h, "/* written by capi/tests/c_program.rs */").unwrap();
@@ -80,22 +156,17 @@ fn expected_header() -> String {
     writeln!(h, "#define SEED UINT64_C({SEED})").unwrap();
     writeln!(h, "#define TEMP_FUSED {TEMP_FUSED:?}f").unwrap();
     writeln!(h, "#define TEMP_ROULETTE {TEMP_ROULETTE:?}f").unwrap();
-    let mut array = |ty: &str, name: &str, len: &str, values: Vec<String>| {
-        writeln!(
-            h,
-            "static const {ty} {name}[{len}] = {{{}}};",
-            values.join(",")
-        )
-        .unwrap();
-    };
-    let hex = |v: Vec<u32>| v.iter().map(|b| format!("0x{b:08x}u")).collect();
+    let hex = |v: Vec<u32>| -> Vec<String> { v.iter().map(|b| format!("0x{b:08x}u")).collect() };
+    let decimal = |v: &[u32]| -> Vec<String> { v.iter().map(|t| format!("{t}u")).collect() };
     array(
+        &mut h,
         "uint32_t",
         "LOGIT_BITS",
         "ROWS * COLS",
         hex(x.iter().map(|v| v.to_bits()).collect()),
     );
     array(
+        &mut h,
         "uint16_t",
         "BF16_BITS",
         "ROWS * COLS",
@@ -104,6 +175,7 @@ fn expected_header() -> String {
             .collect(),
     );
     array(
+        &mut h,
         "uint16_t",
         "F16_BITS",
         "ROWS * COLS",
@@ -112,6 +184,7 @@ fn expected_header() -> String {
             .collect(),
     );
     array(
+        &mut h,
         "uint64_t",
         "KEYS",
         "ROWS",
@@ -128,12 +201,86 @@ fn expected_header() -> String {
         ("EXPECT_BF16", bf16_tokens),
         ("EXPECT_F16", f16_tokens),
     ] {
+        array(&mut h, "uint32_t", name, "ROWS", decimal(&t));
+    }
+    array(
+        &mut h,
+        "uint32_t",
+        "EXPECT_PER_ROW",
+        "ROWS",
+        decimal(&per_row),
+    );
+    array(
+        &mut h,
+        "uint32_t",
+        "EXPECT_KEYED_PER_ROW",
+        "ROWS",
+        decimal(&keyed_per_row),
+    );
+    let c_params = params
+        .iter()
+        .map(|p| {
+            let (t, k, tp, mp) = (p.temperature, p.top_k, p.top_p, p.min_p);
+            format!("{{{t:?}f, {k}u, {tp:?}f, {mp:?}f}}")
+        })
+        .collect();
+    array(&mut h, "gumbel_params", "PARAMS", "ROWS", c_params);
+    for (name, r, top_n) in [
+        ("LP_KEYED", &lp_keyed, 3),
+        ("LP_BF16", &lp_bf16, 0),
+        ("LP_F16", &lp_f16, gumbel::MAX_TOP_LOGPROBS),
+    ] {
+        writeln!(h, "#define {name}_TOP_N {top_n}").unwrap();
         array(
+            &mut h,
             "uint32_t",
-            name,
+            &format!("{name}_TOKENS"),
             "ROWS",
-            t.iter().map(|v| format!("{v}u")).collect(),
+            decimal(&r.tokens),
         );
+        let lp = &r.logprobs;
+        let bits = |f: fn(&TokenLogprob) -> f32| hex(lp.iter().map(|t| f(t).to_bits()).collect());
+        array(
+            &mut h,
+            "uint32_t",
+            &format!("{name}_LOGPROB_BITS"),
+            "ROWS",
+            bits(|t| t.logprob),
+        );
+        array(
+            &mut h,
+            "uint32_t",
+            &format!("{name}_RAW_BITS"),
+            "ROWS",
+            bits(|t| t.raw_logprob),
+        );
+        let ranks: Vec<u32> = lp.iter().map(|t| t.rank).collect();
+        array(
+            &mut h,
+            "uint32_t",
+            &format!("{name}_RANKS"),
+            "ROWS",
+            decimal(&ranks),
+        );
+        if top_n > 0 {
+            let len = format!("ROWS * {top_n}");
+            let ids: Vec<u32> = r.top.iter().map(|t| t.token).collect();
+            array(
+                &mut h,
+                "uint32_t",
+                &format!("{name}_TOP_TOKENS"),
+                &len,
+                decimal(&ids),
+            );
+            let bits = r.top.iter().map(|t| t.logprob.to_bits()).collect();
+            array(
+                &mut h,
+                "uint32_t",
+                &format!("{name}_TOP_BITS"),
+                &len,
+                hex(bits),
+            );
+        }
     }
     h
 }

@@ -63,6 +63,9 @@ fn header_declares_the_documented_functions() {
         "gumbel_sampler_sample_batch_keyed",
         "gumbel_sampler_sample_batch_keyed_bf16",
         "gumbel_sampler_sample_batch_keyed_f16",
+        "gumbel_sampler_sample_batch_logprobs",
+        "gumbel_sampler_sample_batch_logprobs_bf16",
+        "gumbel_sampler_sample_batch_logprobs_f16",
         "gumbel_last_error",
         "gumbel_status_string",
     ] {
@@ -71,6 +74,12 @@ fn header_declares_the_documented_functions() {
             "{f} missing from the header"
         );
     }
-    assert!(header.contains("typedef struct gumbel_params {"));
+    for ty in [
+        "gumbel_params",
+        "gumbel_token_logprob",
+        "gumbel_top_logprob",
+    ] {
+        assert!(header.contains(&format!("typedef struct {ty} {{")), "{ty}");
+    }
     assert!(header.contains("typedef struct GumbelSampler GumbelSampler;"));
 }

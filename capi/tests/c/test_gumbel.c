@@ -157,6 +157,98 @@ static void test_tokens(void) {
     gumbel_sampler_free(s);
 }
 
+/* ---- per-row parameters and log-probabilities against the Rust API --------------- */
+
+static uint32_t bits_of(float f) {
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    return b;
+}
+
+/* compares bits: the C ABI must return exactly the Rust API's values */
+static void check_logprobs(const char *what, const uint32_t *tokens,
+                           const gumbel_token_logprob *lp, const uint32_t *want_tokens,
+                           const uint32_t *want_logprob, const uint32_t *want_raw,
+                           const uint32_t *want_rank) {
+    check_tokens(what, tokens, want_tokens);
+    for (size_t r = 0; r < ROWS; r++) {
+        CHECK(bits_of(lp[r].logprob) == want_logprob[r], "%s: row %zu: logprob %g", what, r,
+              (double)lp[r].logprob);
+        CHECK(bits_of(lp[r].raw_logprob) == want_raw[r], "%s: row %zu: raw_logprob %g", what,
+              r, (double)lp[r].raw_logprob);
+        CHECK(lp[r].rank == want_rank[r], "%s: row %zu: rank %u, want %u", what, r,
+              (unsigned)lp[r].rank, (unsigned)want_rank[r]);
+        CHECK(lp[r].logprob <= 0.0f && lp[r].raw_logprob <= 0.0f && lp[r].rank >= 1,
+              "%s: row %zu: a log-probability is <= 0 and a rank >= 1", what, r);
+    }
+}
+
+static void check_top(const char *what, const gumbel_top_logprob *top, size_t top_n,
+                      const uint32_t *want_tokens, const uint32_t *want_bits) {
+    for (size_t i = 0; i < ROWS * top_n; i++) {
+        CHECK(top[i].token == want_tokens[i] && bits_of(top[i].logprob) == want_bits[i],
+              "%s: top entry %zu: token %u, logprob %g; the Rust API gives %u", what, i,
+              (unsigned)top[i].token, (double)top[i].logprob, (unsigned)want_tokens[i]);
+    }
+    for (size_t r = 0; r < ROWS; r++) {
+        for (size_t j = 1; j < top_n; j++) {
+            CHECK(top[r * top_n + j - 1].logprob >= top[r * top_n + j].logprob,
+                  "%s: row %zu: top-n descending", what, r);
+        }
+    }
+}
+
+static void test_params_and_logprobs(void) {
+    uint32_t out[ROWS];
+    gumbel_token_logprob lp[ROWS];
+    gumbel_top_logprob top[ROWS * GUMBEL_MAX_TOP_LOGPROBS];
+    int rc;
+
+    /* one parameter set per row (n_params == rows), ring-fed */
+    GumbelSampler *s = new_sampler(GUMBEL_METHOD_GUMBEL_MAX);
+    CHECK(gumbel_sampler_refill(s) == GUMBEL_OK, "refill");
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, PARAMS, ROWS, out);
+    CHECK(rc == GUMBEL_OK, "per-row params = %d: %s", rc, gumbel_last_error());
+    check_tokens("per-row params", out, EXPECT_PER_ROW);
+    gumbel_sampler_free(s);
+
+    /* keyed, per-row, roulette; then the same call with log-probabilities and top-3:
+       the tokens are those of the call without log-probabilities */
+    s = new_sampler(GUMBEL_METHOD_ROULETTE);
+    rc = gumbel_sampler_sample_batch_keyed(s, logits, ROWS, COLS, KEYS, PARAMS, ROWS, out);
+    CHECK(rc == GUMBEL_OK, "keyed per-row = %d: %s", rc, gumbel_last_error());
+    check_tokens("keyed per-row", out, EXPECT_KEYED_PER_ROW);
+    rc = gumbel_sampler_sample_batch_logprobs(s, logits, ROWS, COLS, KEYS, PARAMS, ROWS, out, lp,
+                                              top, LP_KEYED_TOP_N);
+    CHECK(rc == GUMBEL_OK, "logprobs keyed = %d: %s", rc, gumbel_last_error());
+    check_tokens("logprobs keyed vs keyed per-row", out, EXPECT_KEYED_PER_ROW);
+    check_logprobs("logprobs keyed", out, lp, LP_KEYED_TOKENS, LP_KEYED_LOGPROB_BITS,
+                   LP_KEYED_RAW_BITS, LP_KEYED_RANKS);
+    check_top("logprobs keyed", top, LP_KEYED_TOP_N, LP_KEYED_TOP_TOKENS, LP_KEYED_TOP_BITS);
+    /* greedy row 4: the processed log-probability is 0 (certain) */
+    CHECK(lp[4].logprob == 0.0f, "greedy row: logprob %g", (double)lp[4].logprob);
+    gumbel_sampler_free(s);
+
+    /* bf16, unkeyed (keys NULL), defaults, no top-n (top NULL) */
+    s = new_sampler(GUMBEL_METHOD_GUMBEL_MAX);
+    rc = gumbel_sampler_sample_batch_logprobs_bf16(s, BF16_BITS, ROWS, COLS, NULL, NULL, 0, out,
+                                                   lp, NULL, LP_BF16_TOP_N);
+    CHECK(rc == GUMBEL_OK, "logprobs bf16 = %d: %s", rc, gumbel_last_error());
+    check_logprobs("logprobs bf16", out, lp, LP_BF16_TOKENS, LP_BF16_LOGPROB_BITS,
+                   LP_BF16_RAW_BITS, LP_BF16_RANKS);
+    gumbel_sampler_free(s);
+
+    /* f16, keyed, one parameter set (row 1's) for all rows, the largest top-n */
+    s = new_sampler(GUMBEL_METHOD_FUSED);
+    rc = gumbel_sampler_sample_batch_logprobs_f16(s, F16_BITS, ROWS, COLS, KEYS, &PARAMS[1], 1,
+                                                  out, lp, top, LP_F16_TOP_N);
+    CHECK(rc == GUMBEL_OK, "logprobs f16 = %d: %s", rc, gumbel_last_error());
+    check_logprobs("logprobs f16", out, lp, LP_F16_TOKENS, LP_F16_LOGPROB_BITS, LP_F16_RAW_BITS,
+                   LP_F16_RANKS);
+    check_top("logprobs f16", top, LP_F16_TOP_N, LP_F16_TOP_TOKENS, LP_F16_TOP_BITS);
+    gumbel_sampler_free(s);
+}
+
 /* ---- error codes ------------------------------------------------------------------ */
 
 /* a failing call: its code, a non-empty message, a known status string, `out` untouched */
@@ -241,6 +333,49 @@ static void test_errors(void) {
     p.min_p = 2.0f;
     rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, &p, 1, out);
     expect_failure("min_p 2", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    CHECK(strstr(gumbel_last_error(), "min_p") != NULL, "message names min_p: %s",
+          gumbel_last_error());
+    /* per-row: the message names the first bad row */
+    gumbel_params rows_p[ROWS];
+    memcpy(rows_p, PARAMS, sizeof rows_p);
+    rows_p[2].top_p = 0.0f;
+    rc = gumbel_sampler_sample_batch(s, logits, ROWS, COLS, rows_p, ROWS, out);
+    expect_failure("per-row top_p 0", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    CHECK(strstr(gumbel_last_error(), "row 2") && strstr(gumbel_last_error(), "top_p"),
+          "message names row 2 and top_p: %s", gumbel_last_error());
+
+    /* the log-probability variants: out, logprobs and top untouched on error */
+    gumbel_token_logprob lp[ROWS];
+    gumbel_top_logprob top[ROWS * 3];
+    memset(lp, 0xAB, sizeof lp);
+    memset(top, 0xAB, sizeof top);
+    gumbel_token_logprob lp0[ROWS];
+    gumbel_top_logprob top0[ROWS * 3];
+    memcpy(lp0, lp, sizeof lp);
+    memcpy(top0, top, sizeof top);
+    rc = gumbel_sampler_sample_batch_logprobs(s, logits, ROWS, COLS, NULL, NULL, 0, out, lp, top,
+                                              GUMBEL_MAX_TOP_LOGPROBS + 1);
+    expect_failure("top_n 21", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    rc = gumbel_sampler_sample_batch_logprobs(s, logits, ROWS, COLS, NULL, NULL, 0, out, NULL,
+                                              top, 3);
+    expect_failure("NULL logprobs", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    rc = gumbel_sampler_sample_batch_logprobs(s, logits, ROWS, COLS, NULL, NULL, 0, out, lp,
+                                              NULL, 3);
+    expect_failure("NULL top with top_n 3", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    for (size_t c = 0; c < COLS; c++) {
+        bad[4 * COLS + c] = -INFINITY;
+    }
+    rc = gumbel_sampler_sample_batch_logprobs(s, bad, ROWS, COLS, NULL, NULL, 0, out, lp, top, 3);
+    expect_failure("logprobs, all masked", rc, GUMBEL_ERR_ALL_MASKED, out, ROWS);
+    memcpy(bad, logits, sizeof bad);
+    rc = gumbel_sampler_sample_batch_logprobs_bf16(s, BF16_BITS, ROWS, COLS, NULL, rows_p, ROWS,
+                                                   out, lp, top, 3);
+    expect_failure("logprobs bf16, bad top_p", rc, GUMBEL_ERR_INVALID_PARAM, out, ROWS);
+    rc = gumbel_sampler_sample_batch_logprobs_f16(s, F16_BITS, ROWS, 0, KEYS, NULL, 0, out, lp,
+                                                  top, 3);
+    expect_failure("logprobs f16, cols 0", rc, GUMBEL_ERR_EMPTY_ROW, out, ROWS);
+    CHECK(memcmp(lp, lp0, sizeof lp) == 0, "logprobs written on error");
+    CHECK(memcmp(top, top0, sizeof top) == 0, "top written on error");
 
     /* GUMBEL_ERR_INVALID_METHOD */
     expect_failure("method 99", gumbel_sampler_set_method(s, 99), GUMBEL_ERR_INVALID_METHOD,
@@ -315,6 +450,7 @@ int main(void) {
           "no error before any call: %s", gumbel_last_error());
     load_logits();
     test_tokens();
+    test_params_and_logprobs();
     test_errors();
     test_thread_local_error();
     if (failures != 0) {
