@@ -326,8 +326,19 @@ fn run(cmd: &mut Command, what: &str) -> String {
     stdout
 }
 
-/// Compile the C program into `work` with the given link arguments; run it.
+/// Compile the C test program into `work` with the given link arguments; run it.
 fn compile_and_run(work: &Path, name: &str, link: &[&std::ffi::OsStr]) -> String {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/c/test_gumbel.c");
+    compile_and_run_source(&source, work, name, link)
+}
+
+/// Compile `source` into `work` with the given link arguments; run it.
+fn compile_and_run_source(
+    source: &Path,
+    work: &Path,
+    name: &str,
+    link: &[&std::ffi::OsStr],
+) -> String {
     let capi = Path::new(env!("CARGO_MANIFEST_DIR"));
     let exe = work.join(name);
     let mut cc = Command::new(compiler());
@@ -336,7 +347,7 @@ fn compile_and_run(work: &Path, name: &str, link: &[&std::ffi::OsStr]) -> String
         .arg(capi.join("include"))
         .arg("-I")
         .arg(work)
-        .arg(capi.join("tests/c/test_gumbel.c"))
+        .arg(source)
         .arg("-o")
         .arg(&exe)
         .args(link)
@@ -376,4 +387,31 @@ fn c_program_against_the_shared_library() {
     );
     println!("{stdout}");
     assert!(stdout.contains("checks passed"), "{stdout}");
+}
+
+/// The engine loop of `docs/c-api.md` compiles warning-free and runs.
+#[test]
+fn engine_loop_example_of_the_docs() {
+    let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/c-api.md");
+    let text = std::fs::read_to_string(&docs).expect("docs/c-api.md");
+    let marker = text
+        .find("<!-- engine-loop:")
+        .expect("docs/c-api.md marks its engine loop with <!-- engine-loop: ... -->");
+    let block = &text[marker..];
+    let start = block.find("```c\n").expect("a ```c block after the marker") + 5;
+    let len = block[start..]
+        .find("```")
+        .expect("the block's closing fence");
+    let work = work_dir("engine-loop");
+    let source = work.join("engine_loop.c");
+    std::fs::write(&source, &block[start..start + len]).unwrap();
+    let lib = library("a");
+    let stdout = compile_and_run_source(&source, &work, "engine_loop", &[lib.as_os_str()]);
+    println!("{stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        12,
+        "4 steps x 3 requests:\n{stdout}"
+    );
+    assert!(stdout.contains("request 102 step 3: token"), "{stdout}");
 }
