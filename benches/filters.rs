@@ -13,7 +13,10 @@
 //! and flat (all equal). Criterion times each configuration; then `paired` times the
 //! ratios rep by rep (method and reference alternate within each rep, so a drift of the
 //! shared machine hits both) and writes the median and quartiles of the per-rep ratios
-//! to `target/criterion/filters_paired.txt` (`FILTERS_PAIRED_ONLY=1` runs only that).
+//! to `target/criterion/filters_paired.txt` (`FILTERS_PAIRED_ONLY=1` runs only that), one
+//! line per configuration: `logits method filter median q1 q3 full_sort select_nth`
+//! (`-` where partial selection does not apply), and per method `logits method logprobs
+//! median q1 q3 extra/exp_map q1 q3`; `perf_report` renders it.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -280,19 +283,23 @@ fn paired() {
                     }
                 }
                 let (a, b, c) = quartiles(vs_plain);
-                let _ = write!(
-                    report,
-                    "{} {name} {}: filtered/plain {b:.2} [{a:.2}, {c:.2}]",
+                let (_, sort, _) = quartiles(vs_sort);
+                let nth = if vs_nth.is_empty() {
+                    "-".to_string()
+                } else {
+                    format!("{:.2}", quartiles(vs_nth).1)
+                };
+                println!(
+                    "{} {name} {}: filtered/plain {b:.2} [{a:.2}, {c:.2}]; full_sort/filtered {sort:.1}; select_nth/filtered {nth}",
                     kind.name(),
                     f.0
                 );
-                let (_, b, _) = quartiles(vs_sort);
-                let _ = write!(report, "; full_sort/filtered {b:.1}");
-                if !vs_nth.is_empty() {
-                    let (_, b, _) = quartiles(vs_nth);
-                    let _ = write!(report, "; select_nth/filtered {b:.1}");
-                }
-                report.push('\n');
+                let _ = writeln!(
+                    report,
+                    "{} {name} {} {b:.3} {a:.3} {c:.3} {sort:.2} {nth}",
+                    kind.name(),
+                    f.0
+                );
             }
             // log-probabilities: with vs without, and the extra cost vs one exp pass
             let p = SamplingParams::default();
@@ -326,14 +333,17 @@ fn paired() {
             }
             let (a, b, c) = quartiles(vs_call);
             let (d, m, g) = quartiles(extra_vs_exp);
+            println!(
+                "{} {name} logprobs: with/without {b:.2} [{a:.2}, {c:.2}]; extra/exp_map {m:.2} [{d:.2}, {g:.2}]",
+                kind.name()
+            );
             let _ = writeln!(
                 report,
-                "{} {name} logprobs: with/without {b:.2} [{a:.2}, {c:.2}]; extra/exp_map {m:.2} [{d:.2}, {g:.2}]",
+                "{} {name} logprobs {b:.3} {a:.3} {c:.3} {m:.3} {d:.3} {g:.3}",
                 kind.name()
             );
         }
     }
-    print!("{report}");
     let dir = std::path::Path::new("target/criterion");
     let _ = std::fs::create_dir_all(dir);
     let _ = std::fs::write(dir.join("filters_paired.txt"), &report);

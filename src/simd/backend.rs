@@ -433,7 +433,8 @@ impl Backend {
         dispatch!(self, mass_pass::<L>(x, floor, m, s, pivots, w))
     }
 
-    /// Masses (a guide) and counts (exact) of the entries at or above each pivot.
+    /// Masses (a guide) of the entries at or above each pivot, and their counts
+    /// (exact) at the first and the last pivot.
     pub(crate) fn band_stats<L: Element>(
         self,
         x: &[L],

@@ -190,8 +190,9 @@ pub(crate) unsafe fn mass_pass<V: Vector, L: Element, const BV: usize>(
 }
 
 /// For each pivot `p_j`, the mass `Σ_{x_i >= p_j} w_i` (f32 within 1024-value
-/// stretches, f64 across: a guide) and the count of those entries (exact): how the
-/// top-p search narrows its band, reading the row and its stored weights.
+/// stretches, f64 across: a guide), and for the first and the last pivot the count of
+/// those entries (exact; the others are 0): how the top-p search narrows its band,
+/// reading the row and its stored weights.
 ///
 /// # Safety
 /// `V`'s ISA is available; `w.len() == x.len()`.
@@ -221,10 +222,11 @@ pub(crate) unsafe fn band_stats<V: Vector, L: Element>(
                     super::element::load_partial::<V, f32>(w.as_ptr(), i, n, 0.0),
                 )
             };
-            for ((a, c), p) in acc.iter_mut().zip(counts.iter_mut()).zip(&piv) {
-                let ge = xv.not_lt(*p);
-                *a = a.add(V::select(ge, wv, V::splat(0.0)));
-                *c += V::mask_bits(ge).count_ones() as u64;
+            for (a, p) in acc.iter_mut().zip(&piv) {
+                *a = a.add(V::select(xv.not_lt(*p), wv, V::splat(0.0)));
+            }
+            for j in [0, PIVOTS - 1] {
+                counts[j] += V::mask_bits(xv.not_lt(piv[j])).count_ones() as u64;
             }
             i += V::LANES;
             k += 1;
