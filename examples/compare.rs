@@ -1,5 +1,5 @@
 //! The crate's main job, end to end: sample with every method, compare the empirical
-//! frequencies with the exact softmax, check the noise against the Gumbel CDF, and time
+//! frequencies with the exact softmax (plain and filtered by top-k / top-p), check the noise against the Gumbel CDF, and time
 //! the methods on an LLM-sized batch.
 //!
 //! ```text
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use gumbel::noise;
 use gumbel::simd::Isa;
-use gumbel::{Gumbel, Method, Sampler};
+use gumbel::{Gumbel, Method, Sampler, SamplingParams, kept_floor};
 
 fn exact_softmax(logits: &[f32], t: f64) -> Vec<f64> {
     let m = logits
@@ -92,6 +92,68 @@ fn main() {
     }
     println!(
         "   chi-square (4 dof; 1e-6 critical value 33.4): ring {:.2}, fused {:.2}, roulette {:.2}",
+        chi2[0], chi2[1], chi2[2]
+    );
+
+    // 1b. A filtered draw, as an engine asks for it: temperature, top-k and top-p
+    // per row. The kept set is every token >= a floor (ties kept); each method samples
+    // the softmax over it.
+    let params = SamplingParams::default()
+        .temperature(0.8)
+        .top_k(3)
+        .top_p(0.8);
+    let floor = kept_floor(&logits, &params).unwrap();
+    let kept: Vec<bool> = logits
+        .iter()
+        .map(|&x| x >= floor && x > f32::NEG_INFINITY)
+        .collect();
+    let masked: Vec<f32> = logits
+        .iter()
+        .zip(&kept)
+        .map(|(&x, &k)| if k { x } else { f32::NEG_INFINITY })
+        .collect();
+    let pf = exact_softmax(&masked, params.temperature as f64);
+    println!(
+        "\n1b. Filtered: T = {}, top_k = {}, top_p = {} keeps logits >= {floor} (tokens {:?})",
+        params.temperature,
+        params.top_k,
+        params.top_p,
+        (0..logits.len()).filter(|&i| kept[i]).collect::<Vec<_>>()
+    );
+    println!(
+        "   {:>6} {:>10} {:>10} {:>10} {:>10}",
+        "token", "filtered", "ring", "fused", "roulette"
+    );
+    let mut counts = [[0usize; 6]; 3];
+    for (m, c) in methods.iter().zip(counts.iter_mut()) {
+        let mut s = Sampler::new(2025).method(*m).ring_capacity(1 << 20);
+        for _ in 0..draws / rows {
+            s.sample_batch_with(&batch, logits.len(), &[params], &mut out)
+                .unwrap();
+            for &o in &out {
+                c[o as usize] += 1;
+            }
+        }
+    }
+    let mut chi2 = [0.0f64; 3];
+    for i in 0..logits.len() {
+        let f: Vec<f64> = counts.iter().map(|c| c[i] as f64 / draws as f64).collect();
+        println!(
+            "   {i:>6} {:>10.5} {:>10.5} {:>10.5} {:>10.5}",
+            pf[i], f[0], f[1], f[2]
+        );
+        for k in 0..3 {
+            if pf[i] > 0.0 {
+                let e = pf[i] * draws as f64;
+                chi2[k] += (counts[k][i] as f64 - e).powi(2) / e;
+            } else {
+                assert_eq!(counts[k][i], 0, "a filtered-out token was drawn");
+            }
+        }
+    }
+    let dof = kept.iter().filter(|&&k| k).count() - 1;
+    println!(
+        "   chi-square ({dof} dof): ring {:.2}, fused {:.2}, roulette {:.2}; filtered-out tokens drawn: 0",
         chi2[0], chi2[1], chi2[2]
     );
 

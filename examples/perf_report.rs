@@ -179,6 +179,16 @@ fn main() {
                 .expect("run cargo bench");
             assert!(st.success(), "cargo bench --bench {b} failed");
         }
+        // the filters' figures are its paired ratios (its criterion timings are for
+        // inspection): run only those
+        eprintln!("running cargo bench --bench filters (paired ratios) ...");
+        let st = Command::new(env!("CARGO"))
+            .args(["bench", "--bench", "filters"])
+            .env("FILTERS_PAIRED_ONLY", "1")
+            .current_dir(&root)
+            .status()
+            .expect("run cargo bench");
+        assert!(st.success(), "cargo bench --bench filters failed");
     }
     let est = load(&root.join("target/criterion"));
     assert!(
@@ -215,7 +225,7 @@ fn main() {
         "- **Toolchain:** {rustc}; default release build (no `RUSTFLAGS`, no `-C target-cpu`)"
     ));
     r.line(format!("- **Date:** {date}"));
-    r.line("- **Reproduce:** `cargo run --release --example perf_report` (runs `cargo bench` for `math`, `sampling`, `relaxed`, `many`, about 9 minutes on 2 cores, then rewrites this file and `docs/figures/perf_*.svg`); `-- --no-run` re-renders from `target/criterion`.");
+    r.line("- **Reproduce:** `cargo run --release --example perf_report` (runs `cargo bench` for `math`, `sampling`, `relaxed`, `many`, and the paired part of `filters`, about 13 minutes on 2 cores, then rewrites this file and `docs/figures/perf_*.svg`); `-- --no-run` re-renders from `target/criterion`.");
     r.line("- Unless a table says otherwise every figure is **one thread** (the benches install a one-thread rayon pool).");
     r.line("");
 
@@ -227,6 +237,7 @@ fn main() {
     threads(&mut r);
     relaxed(&mut r);
     many(&mut r);
+    filters(&mut r, &root.join("target/criterion/filters_paired.txt"));
     analysis(&mut r);
 
     let figs = root.join("docs/figures");
@@ -987,4 +998,41 @@ fn plot_threads(r: &Report, path: &Path) {
         .draw()
         .unwrap();
     root.present().unwrap();
+}
+
+/// Filtered sampling and log-probabilities (`benches/filters.rs`, paired ratios).
+fn filters(r: &mut Report, path: &std::path::Path) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    r.line("## Filters and log-probabilities (`benches/filters.rs`, 64 × 128 256, one thread)");
+    r.line("");
+    r.line("Paired rep by rep (15 reps; the sort references 3 reps). `filtered ÷ plain`: the same method and sampler with the filter vs without (target ≤ 2); `full sort ÷ filtered`: sorting each row, softmax, cumulative sum, cut, draw (vLLM's torch path) vs the crate's filtered call (target ≥ 20); `select_nth ÷ filtered`: `select_nth_unstable` of the k largest, sort of the k, cut, draw (candle; top-k only). Median [quartiles].");
+    r.line("");
+    r.line("| logits | method | filter | filtered ÷ plain | full sort ÷ filtered | select_nth ÷ filtered |");
+    r.line("|---|---|---|---|---|---|");
+    let mut lp = Vec::new();
+    for l in text.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() == 8 && f[2] != "logprobs" {
+            r.line(format!(
+                "| {} | {} | {} | {} [{}, {}] | {} | {} |",
+                f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]
+            ));
+        } else if f.len() == 9 && f[2] == "logprobs" {
+            lp.push(f);
+        }
+    }
+    r.line("");
+    r.line("Log-probabilities (processed + raw log-probability and rank, no top-n, T = 1, no filter) — `with ÷ without` the same call, and the extra time `÷ exp map` (one SIMD exp per logit into a row buffer; target ≤ 1):");
+    r.line("");
+    r.line("| logits | method | with ÷ without | extra ÷ exp map |");
+    r.line("|---|---|---|---|");
+    for f in lp {
+        r.line(format!(
+            "| {} | {} | {} [{}, {}] | {} [{}, {}] |",
+            f[0], f[1], f[3], f[4], f[5], f[6], f[7], f[8]
+        ));
+    }
+    r.line("");
 }

@@ -255,6 +255,61 @@ fn top_p_cut(c: &mut [(f32, f32)], target: f64) -> (f32, f64) {
     }
 }
 
+/// Top-p without top-k: narrow the band `[lo, hi)` that holds the cut from the pivot
+/// masses (a guide), refining it with passes over the stored weights `w` while it holds
+/// more than 4096 entries, then collect it exactly. Returns the exact mass at or above
+/// the band and the mass still needed inside it; `cand` holds the band's entries.
+#[allow(clippy::too_many_arguments)]
+fn top_p_band<L: Element>(
+    b: Backend,
+    x: &[L],
+    w: &mut [f32],
+    cand: &mut Vec<(f32, f32)>,
+    pivots: &[f32; PIVOTS],
+    masses: &[f64; PIVOTS],
+    m: f32,
+    t: f32,
+    floor: f32,
+    target: f64,
+) -> (f64, f64) {
+    let (mut lo, mut hi) = match masses.iter().position(|&v| v >= target) {
+        Some(j) => (pivots[j], pivots[j - 1]), // j > 0: the caller handled the maximum
+        None => (floor, pivots[PIVOTS - 1]),
+    };
+    for _ in 0..3 {
+        // below m − 104·T every weight is 0: no need to split that range
+        let base = if lo.is_finite() {
+            lo
+        } else {
+            (m - 104.0 * t).max(f32::MIN)
+        };
+        let sub: [f32; PIVOTS] = core::array::from_fn(|i| match i {
+            0 => hi,
+            i if i == PIVOTS - 1 => lo,
+            i => hi - (hi - base) * i as f32 / (PIVOTS - 1) as f32,
+        });
+        let (ms, cs) = b.band_stats(x, w, &sub);
+        if cs[PIVOTS - 1] - cs[0] <= 4096 {
+            break;
+        }
+        match ms.iter().position(|&v| v >= target) {
+            Some(j) if j > 0 => (lo, hi) = (sub[j], sub[j - 1]),
+            _ => break, // the guide disagrees with itself: let the exact check decide
+        }
+    }
+    loop {
+        cand.clear();
+        let above = b.collect_band(x, w, lo, hi, cand);
+        let band: f64 = cand.iter().map(|e| e.1 as f64).sum();
+        let whole = lo == floor && hi == f32::INFINITY;
+        if whole || (above < target && above + band >= target) {
+            return (above, target - above);
+        }
+        // a rounded guide chose a band without the cut: take every kept entry
+        (lo, hi) = (floor, f32::INFINITY);
+    }
+}
+
 /// The kept set of one validated row at temperature `t > 0` under `f` (which has a
 /// filter on), from O(V) passes: the row maximum; min-p's floor directly; top-k by a
 /// streaming selection of the `k` largest (one compare per vector but for the rare
@@ -268,7 +323,14 @@ pub(crate) fn cut<L: Element>(
     t: f32,
     row: usize,
 ) -> Result<Cut, Error> {
-    let m = row_max::<Logits, L>(b, x, row)?;
+    // top-k alone needs no maximum first (the kernels validate the row as they sample;
+    // the maximum is the largest candidate)
+    let top_k_only = f.min_p == 0.0 && f.top_p >= 1.0;
+    let mut m = if top_k_only {
+        f32::NEG_INFINITY
+    } else {
+        row_max::<Logits, L>(b, x, row)?
+    };
     let s = inverse_temperature(t);
     let mut floor = f32::NEG_INFINITY;
     if f.min_p > 0.0 {
@@ -293,6 +355,18 @@ pub(crate) fn cut<L: Element>(
             if let Some(v) = kth {
                 floor = floor.max(v);
             }
+            if top_k_only {
+                let best = sc.top.iter().map(|e| e.0).fold(f32::NEG_INFINITY, f32::max);
+                m = if top.eq > 0 { best.max(top.tau) } else { best };
+                if m == f32::NEG_INFINITY {
+                    // nothing unmasked (or only NaN): the sampling kernel reports it
+                    return Ok(Cut {
+                        floor,
+                        m,
+                        mass: None,
+                    });
+                }
+            }
             let ties = if top.tau == floor && floor > f32::NEG_INFINITY {
                 top.eq
             } else {
@@ -303,7 +377,8 @@ pub(crate) fn cut<L: Element>(
         let mut mass = None;
         if f.top_p < 1.0 {
             sc.cand.clear();
-            let total = match known {
+            let mut total_above = 0.0f64;
+            let need = match known {
                 Some(ties) => {
                     // every kept entry is in the buffer, or equal to the cut and counted
                     let w = |v: f32| ((v - m) * s).exp();
@@ -316,32 +391,41 @@ pub(crate) fn cut<L: Element>(
                     if ties > 0 {
                         sc.cand.push((floor, ties as f32 * w(floor)));
                     }
-                    sc.cand.iter().map(|e| e.1 as f64).sum::<f64>()
+                    f.top_p * sc.cand.iter().map(|e| e.1 as f64).sum::<f64>()
                 }
                 None => {
                     sc.w.resize(x.len(), 0.0);
                     let pivots = PIVOT_GAPS.map(|d| (m - d * t).max(floor));
                     let (total, masses) = b.mass_pass(x, floor, m, s, &pivots, &mut sc.w);
                     let target = f.top_p * total;
-                    // the tightest pivot whose (approximate) mass clears the target,
-                    // re-checked exactly on the candidates
-                    let mut j = masses.iter().position(|&mj| mj >= target * (1.0 + 1e-4));
-                    loop {
-                        let v = j.map_or(floor, |j| pivots[j]);
-                        sc.cand.clear();
-                        b.collect_ge(x, &sc.w, v, &mut sc.cand);
-                        let got: f64 = sc.cand.iter().map(|e| e.1 as f64).sum();
-                        match j {
-                            Some(jj) if got < target => j = (jj + 1 < PIVOTS).then_some(jj + 1),
-                            _ => break,
-                        }
+                    if masses[0] >= target {
+                        // the maximum's ties carry the mass (their weights are exactly
+                        // 1, so `masses[0]` is their exact count)
+                        return Ok(Cut {
+                            floor: m,
+                            m,
+                            mass: Some(masses[0]),
+                        });
                     }
-                    total
+                    let (above, need) = top_p_band(
+                        b,
+                        x,
+                        &mut sc.w,
+                        &mut sc.cand,
+                        &pivots,
+                        &masses,
+                        m,
+                        t,
+                        floor,
+                        target,
+                    );
+                    total_above = above;
+                    need
                 }
             };
-            let (v, kept) = top_p_cut(&mut sc.cand, f.top_p * total);
+            let (v, kept) = top_p_cut(&mut sc.cand, need);
             floor = floor.max(v);
-            mass = Some(kept);
+            mass = Some(total_above + kept);
         } else if let Some(ties) = known
             && f.top_k > 0
         {

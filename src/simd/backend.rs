@@ -108,11 +108,18 @@ macro_rules! entries {
                 unsafe { rows::mass_pass::<V, L, $BV>(x, floor, m, s, pivots, w) }
             }
             $(#[target_feature(enable = $feat)])*
-            pub(crate) unsafe fn collect_ge<L: Element>(
-                x: &[L], w: &[f32], v: f32, out: &mut Vec<(f32, f32)>,
-            ) {
+            pub(crate) unsafe fn band_stats<L: Element>(
+                x: &[L], w: &[f32], pivots: &[f32; $crate::simd::select::PIVOTS],
+            ) -> ([f64; $crate::simd::select::PIVOTS], [u64; $crate::simd::select::PIVOTS]) {
                 // SAFETY: forwarded contract.
-                unsafe { rows::collect_ge::<V, L>(x, w, v, out) }
+                unsafe { rows::band_stats::<V, L>(x, w, pivots) }
+            }
+            $(#[target_feature(enable = $feat)])*
+            pub(crate) unsafe fn collect_band<L: Element>(
+                x: &[L], w: &[f32], lo: f32, hi: f32, out: &mut Vec<(f32, f32)>,
+            ) -> f64 {
+                // SAFETY: forwarded contract.
+                unsafe { rows::collect_band::<V, L, $BV>(x, w, lo, hi, out) }
             }
             $(#[target_feature(enable = $feat)])*
             pub(crate) unsafe fn exp_sum_count<I: Input, L: Element>(
@@ -426,16 +433,30 @@ impl Backend {
         dispatch!(self, mass_pass::<L>(x, floor, m, s, pivots, w))
     }
 
-    /// Append the `(x_i, w_i)` with `x_i >= v` to `out`.
-    pub(crate) fn collect_ge<L: Element>(
+    /// Masses (a guide) of the entries at or above each pivot, and their counts
+    /// (exact) at the first and the last pivot.
+    pub(crate) fn band_stats<L: Element>(
         self,
         x: &[L],
         w: &[f32],
-        v: f32,
+        pivots: &[f32; super::select::PIVOTS],
+    ) -> ([f64; super::select::PIVOTS], [u64; super::select::PIVOTS]) {
+        assert_eq!(x.len(), w.len());
+        dispatch!(self, band_stats::<L>(x, w, pivots))
+    }
+
+    /// Append the `(x_i, w_i)` with `lo <= x_i < hi` to `out`; returns the mass at or
+    /// above `hi`.
+    pub(crate) fn collect_band<L: Element>(
+        self,
+        x: &[L],
+        w: &[f32],
+        lo: f32,
+        hi: f32,
         out: &mut Vec<(f32, f32)>,
-    ) {
+    ) -> f64 {
         assert!(x.len() == w.len() && u32::try_from(x.len()).is_ok());
-        dispatch!(self, collect_ge::<L>(x, w, v, out))
+        dispatch!(self, collect_band::<L>(x, w, lo, hi, out))
     }
 
     /// `Σ exp((x − m)·s)` over the entries `>= floor` and the count of entries `> v`.

@@ -241,10 +241,16 @@ unsafe fn maxima_and_bits<V: Vector, S: Values<V>, const BV: usize, const G: usi
     }
 }
 
-/// `S − a·s` rounded down a little, so that it is at most the exact value.
+/// `S − a·s` rounded down a little, so that it is at most the exact value; `+inf` for
+/// a block whose every value is masked (`a = -inf`: nothing in it can win — without
+/// this, `inf − inf` would be NaN, read as "every lane can win", and the sweep would
+/// regenerate the noise of every fully masked block).
 #[inline(always)]
 fn gap(best: f32, a: f32, s: f32) -> f64 {
     let d = best as f64 - a as f64 * s as f64;
+    if d == f64::INFINITY {
+        return d;
+    }
     d - d.abs() * (1.0 / (1u64 << 50) as f64)
 }
 

@@ -396,19 +396,35 @@ pub(crate) unsafe fn mass_pass<V: Vector, L: Element, const BV: usize>(
     unsafe { select::mass_pass::<V, L, BV>(x, floor, m, s, pivots, w) }
 }
 
-/// The `(x_i, w_i)` with `x_i >= v` ([`select::collect_ge`]).
+/// Masses and counts above pivots from stored weights ([`select::band_stats`]).
+///
+/// # Safety
+/// See the module docs; `w.len() == x.len()`.
+#[inline(always)]
+pub(crate) unsafe fn band_stats<V: Vector, L: Element>(
+    x: &[L],
+    w: &[f32],
+    pivots: &[f32; select::PIVOTS],
+) -> ([f64; select::PIVOTS], [u64; select::PIVOTS]) {
+    // SAFETY: module contract.
+    unsafe { select::band_stats::<V, L>(x, w, pivots) }
+}
+
+/// The `(x_i, w_i)` with `lo <= x_i < hi` and the mass at or above `hi`
+/// ([`select::collect_band`]).
 ///
 /// # Safety
 /// See the module docs; `w.len() == x.len()`, `x.len() < 2^32`.
 #[inline(always)]
-pub(crate) unsafe fn collect_ge<V: Vector, L: Element>(
+pub(crate) unsafe fn collect_band<V: Vector, L: Element, const BV: usize>(
     x: &[L],
     w: &[f32],
-    v: f32,
+    lo: f32,
+    hi: f32,
     out: &mut Vec<(f32, f32)>,
-) {
+) -> f64 {
     // SAFETY: module contract.
-    unsafe { select::collect_ge::<V, L>(x, w, v, out) }
+    unsafe { select::collect_band::<V, L, BV>(x, w, lo, hi, out) }
 }
 
 /// `Σ exp((x_i − m)·s)` over the entries `>= floor` (with `I` floored) and the number

@@ -178,7 +178,7 @@ pub(crate) unsafe fn mass_pass<V: Vector, L: Element, const BV: usize>(
             }
             block += 1;
             i += BLOCK;
-            if block % 16 == 0 || i >= n {
+            if block.is_multiple_of(16) || i >= n {
                 for (a, mass) in acc.iter_mut().zip(masses.iter_mut()) {
                     *mass += a.reduce_sum_f64();
                     *a = V::splat(0.0);
@@ -189,50 +189,116 @@ pub(crate) unsafe fn mass_pass<V: Vector, L: Element, const BV: usize>(
     (total, masses)
 }
 
-/// The entries with `x_i >= v`, as `(x_i, w_i)` pairs appended to `out`.
+/// For each pivot `p_j`, the mass `Σ_{x_i >= p_j} w_i` (f32 within 1024-value
+/// stretches, f64 across: a guide), and for the first and the last pivot the count of
+/// those entries (exact; the others are 0): how the top-p search narrows its band,
+/// reading the row and its stored weights.
 ///
 /// # Safety
-/// `V`'s ISA is available; `w.len() == x.len()`; `x.len() < 2^32`.
+/// `V`'s ISA is available; `w.len() == x.len()`.
 #[inline(always)]
-pub(crate) unsafe fn collect_ge<V: Vector, L: Element>(
+pub(crate) unsafe fn band_stats<V: Vector, L: Element>(
     x: &[L],
     w: &[f32],
-    v: f32,
+    pivots: &[f32; PIVOTS],
+) -> ([f64; PIVOTS], [u64; PIVOTS]) {
+    let n = x.len();
+    let mut src = Src::<Logits, L>::new(x.as_ptr());
+    let mut masses = [0.0f64; PIVOTS];
+    let mut counts = [0u64; PIVOTS];
+    // SAFETY: caller contract; loads inside `[0, n)`, padded past it (`-inf` values,
+    // zero weights).
+    unsafe {
+        let piv = pivots.map(|p| V::splat(p));
+        let mut acc = [V::splat(0.0); PIVOTS];
+        let mut i = 0;
+        let mut k = 0usize;
+        while i < n {
+            let (xv, wv) = if i + V::LANES <= n {
+                (Values::<V>::full(&mut src, i).0, V::load(w.as_ptr().add(i)))
+            } else {
+                (
+                    Values::<V>::partial(&mut src, i, n).0,
+                    super::element::load_partial::<V, f32>(w.as_ptr(), i, n, 0.0),
+                )
+            };
+            for (a, p) in acc.iter_mut().zip(&piv) {
+                *a = a.add(V::select(xv.not_lt(*p), wv, V::splat(0.0)));
+            }
+            for j in [0, PIVOTS - 1] {
+                counts[j] += V::mask_bits(xv.not_lt(piv[j])).count_ones() as u64;
+            }
+            i += V::LANES;
+            k += 1;
+            if k.is_multiple_of(1024 / V::LANES) || i >= n {
+                for (a, mass) in acc.iter_mut().zip(masses.iter_mut()) {
+                    *mass += a.reduce_sum_f64();
+                    *a = V::splat(0.0);
+                }
+            }
+        }
+    }
+    (masses, counts)
+}
+
+/// The entries with `lo <= x_i < hi` appended to `out` as `(x_i, w_i)`; returns the
+/// mass `Σ_{x_i >= hi} w_i` (f32 within a 64-block, f64 across).
+///
+/// # Safety
+/// `V`'s ISA is available; `BV * V::LANES == BLOCK`; `w.len() == x.len()`;
+/// `x.len() < 2^32`.
+#[inline(always)]
+pub(crate) unsafe fn collect_band<V: Vector, L: Element, const BV: usize>(
+    x: &[L],
+    w: &[f32],
+    lo: f32,
+    hi: f32,
     out: &mut Vec<(f32, f32)>,
-) {
+) -> f64 {
     let n = x.len();
     let mut src = Src::<Logits, L>::new(x.as_ptr());
     let mut lanes = [0.0f32; 16];
-    let vv;
-    // SAFETY: caller contract (ISA available).
+    let mut above = 0.0f64;
+    // SAFETY: caller contract; loads inside `[0, n)` (padded past it with `-inf` values
+    // and zero weights); `lanes` holds LANES <= 16 values.
     unsafe {
-        vv = V::splat(v);
-    }
-    let mut i = 0;
-    // SAFETY: caller contract; loads inside `[0, n)`; `lanes` holds LANES <= 16.
-    unsafe {
+        let (lov, hiv) = (V::splat(lo), V::splat(hi));
+        let mut i = 0;
         while i < n {
-            let xv = if i + V::LANES <= n {
-                Values::<V>::full(&mut src, i).0
-            } else {
-                Values::<V>::partial(&mut src, i, n).0
-            };
-            let ge = xv.not_lt(vv);
-            // NaN never reaches here (the row was validated), so `not_lt` is `>=`
-            if V::mask_any(ge) {
-                xv.store(lanes.as_mut_ptr());
-                let mut bits = V::mask_bits(ge);
-                while bits != 0 {
-                    let j = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    if i + j < n {
-                        out.push((lanes[j], w[i + j]));
+            let mut acc = [V::splat(0.0); BV];
+            for a in acc.iter_mut() {
+                if i >= n {
+                    break;
+                }
+                let (xv, wv) = if i + V::LANES <= n {
+                    (Values::<V>::full(&mut src, i).0, V::load(w.as_ptr().add(i)))
+                } else {
+                    (
+                        Values::<V>::partial(&mut src, i, n).0,
+                        super::element::load_partial::<V, f32>(w.as_ptr(), i, n, 0.0),
+                    )
+                };
+                // the row was validated: no NaN, so `not_lt` is `>=`
+                let top = xv.not_lt(hiv);
+                *a = V::select(top, wv, V::splat(0.0));
+                let band = V::mask_and(xv.not_lt(lov), xv.lt(hiv));
+                if V::mask_any(band) {
+                    xv.store(lanes.as_mut_ptr());
+                    let mut bits = V::mask_bits(band);
+                    while bits != 0 {
+                        let j = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if i + j < n {
+                            out.push((lanes[j], w[i + j]));
+                        }
                     }
                 }
+                i += V::LANES;
             }
-            i += V::LANES;
+            above += super::reduce::tree_sum(acc).reduce_sum_f64();
         }
     }
+    above
 }
 
 /// `Σ exp((x_i − m)·s)` over the values of `src` (f64 across 64-blocks) and the
