@@ -165,7 +165,8 @@ extern "C" {
 
 /**
  * A new sampler seeded with `seed` (method `GUMBEL_METHOD_GUMBEL_MAX`), or NULL on
- * failure (then `gumbel_last_error()` says why). Free it with
+ * failure (a caught panic; then `gumbel_last_error()` says why). It allocates its noise
+ * ring on first use. Free it with
  * `gumbel_sampler_free`.
  */
 struct GumbelSampler *gumbel_sampler_new(uint64_t seed);
@@ -375,6 +376,81 @@ int gumbel_sampler_sample_batch_logprobs_f16(struct GumbelSampler *s,
                                              struct gumbel_token_logprob *logprobs,
                                              struct gumbel_top_logprob *top,
                                              size_t top_n);
+
+/**
+ * The engine's call: sample every row whose logits and parameters are valid, and fail
+ * the others alone. `row_status[r]` gets `GUMBEL_OK` or row `r`'s error code
+ * (`GUMBEL_ERR_INVALID_LOGIT`, `_ALL_MASKED`, `_INVALID_PARAM`); a bad row's `out`
+ * (and log-probability) slots are left as they were, and `gumbel_last_error()` gets
+ * the first bad row's message. One request's NaN logits never take the batch down.
+ *
+ * `keys` NULL means an unkeyed call. `logprobs` NULL (with `top_n == 0`) means no
+ * log-probabilities; otherwise as `gumbel_sampler_sample_batch_logprobs`. Every row,
+ * good or bad, consumes its randomness, so the good rows get the tokens of a clean
+ * batch.
+ *
+ * Returns `GUMBEL_OK` when the call itself is valid, whatever its rows; the call-level
+ * errors are those of the sizes and pointers (`GUMBEL_ERR_NULL_POINTER`,
+ * `_SIZE_OVERFLOW`, `_EMPTY_ROW`, `_LENGTH_MISMATCH`, `_INVALID_PARAM` for `top_n`,
+ * `_PANIC`), and then nothing is written, `row_status` included.
+ *
+ * # Safety
+ * As `gumbel_sampler_sample_batch_logprobs`, with `logprobs` and `top` NULL or valid,
+ * and `row_status` NULL or pointing to `rows` writable `int` overlapping no other
+ * argument.
+ */
+int gumbel_sampler_sample_batch_partial(struct GumbelSampler *s,
+                                        const float *logits,
+                                        size_t rows,
+                                        size_t cols,
+                                        const uint64_t *keys,
+                                        const struct gumbel_params *params,
+                                        size_t n_params,
+                                        uint32_t *out,
+                                        int *row_status,
+                                        struct gumbel_token_logprob *logprobs,
+                                        struct gumbel_top_logprob *top,
+                                        size_t top_n);
+
+/**
+ * `gumbel_sampler_sample_batch_partial` for bf16 logits (`uint16_t` bit patterns).
+ *
+ * # Safety
+ * As `gumbel_sampler_sample_batch_partial`, with `logits` pointing to `rows * cols`
+ * `uint16_t`.
+ */
+int gumbel_sampler_sample_batch_partial_bf16(struct GumbelSampler *s,
+                                             const uint16_t *logits,
+                                             size_t rows,
+                                             size_t cols,
+                                             const uint64_t *keys,
+                                             const struct gumbel_params *params,
+                                             size_t n_params,
+                                             uint32_t *out,
+                                             int *row_status,
+                                             struct gumbel_token_logprob *logprobs,
+                                             struct gumbel_top_logprob *top,
+                                             size_t top_n);
+
+/**
+ * `gumbel_sampler_sample_batch_partial` for IEEE f16 logits (`uint16_t` bit patterns).
+ *
+ * # Safety
+ * As `gumbel_sampler_sample_batch_partial`, with `logits` pointing to `rows * cols`
+ * `uint16_t`.
+ */
+int gumbel_sampler_sample_batch_partial_f16(struct GumbelSampler *s,
+                                            const uint16_t *logits,
+                                            size_t rows,
+                                            size_t cols,
+                                            const uint64_t *keys,
+                                            const struct gumbel_params *params,
+                                            size_t n_params,
+                                            uint32_t *out,
+                                            int *row_status,
+                                            struct gumbel_token_logprob *logprobs,
+                                            struct gumbel_top_logprob *top,
+                                            size_t top_n);
 
 /**
  * The message of the last failed call on this thread, or `""` if none failed yet.

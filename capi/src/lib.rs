@@ -14,7 +14,9 @@
 //!   then the sizes (`cols == 0`, `rows * cols` overflow), then the other pointers, then
 //!   the parameters. A batch of `rows == 0` is a no-op that returns `GUMBEL_OK` and reads
 //!   no pointer but the sampler.
-//! * On error nothing is written to the caller's buffers.
+//! * On error nothing is written to the caller's buffers. The `_partial` calls fail a
+//!   bad row alone: they report it in `row_status` and leave that row's outputs as they
+//!   were.
 //! * No Rust panic crosses the boundary: each function catches it and returns
 //!   `GUMBEL_ERR_PANIC`; a sampler whose call panicked is poisoned (every later call
 //!   on it returns `GUMBEL_ERR_PANIC`) and must only be freed.
@@ -434,6 +436,7 @@ unsafe fn sample_batch_any<L: Element>(
     n_params: usize,
     out: *mut u32,
     logprobs: Option<LogprobArgs>,
+    row_status: Option<*mut c_int>,
 ) -> c_int {
     guard(|| {
         // SAFETY: `s` is NULL or a live handle used only by this call (caller's promise).
@@ -447,10 +450,10 @@ unsafe fn sample_batch_any<L: Element>(
                 return Ok(());
             }
             // The caller promises `logits[..rows * cols]`, `keys[..rows]` and
-            // `params[..n_params]` readable, and `out[..rows]`, `logprobs[..rows]` and
-            // `top[..rows * top_n]` writable, disjoint from each other and from the
-            // inputs, for the duration of the call; the helpers check NULL, alignment
-            // and size first.
+            // `params[..n_params]` readable, and `out[..rows]`, `row_status[..rows]`,
+            // `logprobs[..rows]` and `top[..rows * top_n]` writable, disjoint from each
+            // other and from the inputs, for the duration of the call; the helpers check
+            // NULL, alignment and size first.
             // SAFETY: the caller's promise above.
             let logits = unsafe { slice_arg(logits, len, "logits") }?;
             let keys = match keys {
@@ -460,6 +463,11 @@ unsafe fn sample_batch_any<L: Element>(
             };
             // SAFETY: the caller's promise above.
             let out = unsafe { slice_arg_mut(out, rows, "out") }?;
+            let status = match row_status {
+                // SAFETY: the caller's promise above.
+                Some(st) => Some(unsafe { slice_arg_mut(st, rows, "row_status") }?),
+                None => None,
+            };
             let lp = match logprobs {
                 Some(lp) => {
                     // SAFETY: the caller's promise above.
@@ -477,7 +485,13 @@ unsafe fn sample_batch_any<L: Element>(
             };
             // SAFETY: the caller's promise above.
             let params = unsafe { params_arg(params, n_params, rows) }?;
-            engine::sample(sampler, scratch, logits, cols, keys, params, out, lp)
+            let args = engine::Args {
+                logits,
+                cols,
+                keys,
+                params,
+            };
+            engine::sample(sampler, scratch, args, out, lp, status)
         })
     })
 }
@@ -505,19 +519,32 @@ mod engine {
         usize,
     );
 
+    /// The inputs of a batch call.
+    pub(super) struct Args<'a, L> {
+        pub logits: &'a [L],
+        pub cols: usize,
+        pub keys: Option<&'a [u64]>,
+        pub params: &'a [gumbel_params],
+    }
+
     /// Sample one batch with per-call parameters; write the log-probabilities (copied
-    /// from the engine's records) only when the call succeeds.
-    #[allow(clippy::too_many_arguments)]
+    /// from the engine's records) only when the call succeeds. With `status`, a bad
+    /// row fails alone: its status gets its code, its outputs stay untouched, and the
+    /// first bad row's message is recorded.
     pub(super) fn sample<L: Element>(
         sampler: &mut Sampler,
         scratch: &mut Scratch,
-        logits: &[L],
-        cols: usize,
-        keys: Option<&[u64]>,
-        params: &[gumbel_params],
+        args: Args<'_, L>,
         out: &mut [u32],
         logprobs: Option<LogprobOut<'_>>,
+        status: Option<&mut [c_int]>,
     ) -> Result<(), Failure> {
+        let Args {
+            logits,
+            cols,
+            keys,
+            params,
+        } = args;
         scratch.params.clear();
         if params.is_empty() {
             scratch.params.push(SamplingParams::default());
@@ -527,30 +554,69 @@ mod engine {
                 .extend(params.iter().map(|&p| SamplingParams::from(p)));
         }
         let params = &scratch.params[..];
-        let Some((tokens, top, top_n)) = logprobs else {
-            return match keys {
-                Some(keys) => sampler.sample_batch_keyed_with(logits, cols, keys, params, out),
-                None => sampler.sample_batch_with(logits, cols, params, out),
+        let lp = match &logprobs {
+            Some((tokens, top, top_n)) => {
+                scratch.tokens.clear();
+                scratch.tokens.resize(tokens.len(), TokenLogprob::default());
+                scratch.top.clear();
+                scratch.top.resize(top.len(), TopLogprob::default());
+                Some(Logprobs {
+                    tokens: &mut scratch.tokens,
+                    top: &mut scratch.top,
+                    top_n: *top_n,
+                })
             }
-            .map_err(Failure::from);
+            None => None,
         };
-        scratch.tokens.clear();
-        scratch.tokens.resize(tokens.len(), TokenLogprob::default());
-        scratch.top.clear();
-        scratch.top.resize(top.len(), TopLogprob::default());
-        let lp = Logprobs {
-            tokens: &mut scratch.tokens,
-            top: &mut scratch.top,
-            top_n,
-        };
-        sampler.sample_batch_logprobs(logits, cols, keys, params, out, lp)?;
-        for (c, r) in tokens.iter_mut().zip(&scratch.tokens) {
-            *c = (*r).into();
+        let mut bad_rows = Vec::new();
+        match (status, lp) {
+            (None, None) => match keys {
+                Some(keys) => sampler.sample_batch_keyed_with(logits, cols, keys, params, out)?,
+                None => sampler.sample_batch_with(logits, cols, params, out)?,
+            },
+            (None, Some(lp)) => {
+                sampler.sample_batch_logprobs(logits, cols, keys, params, out, lp)?
+            }
+            (Some(status), lp) => {
+                let errors = sampler.sample_batch_partial(logits, cols, keys, params, out, lp)?;
+                status.fill(GUMBEL_OK);
+                for e in &errors {
+                    // every per-row error of the engine names its row
+                    if let Some(r) = row_of(e) {
+                        status[r] = status_of(e);
+                        bad_rows.push(r);
+                    }
+                }
+                if let Some(first) = errors.into_iter().next() {
+                    Failure::from(first).record();
+                }
+            }
         }
-        for (c, r) in top.iter_mut().zip(&scratch.top) {
-            *c = (*r).into();
+        if let Some((tokens, top, top_n)) = logprobs {
+            bad_rows.sort_unstable();
+            let good = |r: &usize| bad_rows.binary_search(r).is_err();
+            for r in (0..tokens.len()).filter(good) {
+                tokens[r] = scratch.tokens[r].into();
+                let row = r * top_n..(r + 1) * top_n;
+                for (c, e) in top[row.clone()].iter_mut().zip(&scratch.top[row]) {
+                    *c = (*e).into();
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The row a per-row error names.
+    fn row_of(e: &gumbel::Error) -> Option<usize> {
+        use gumbel::Error as E;
+        match *e {
+            E::InvalidLogit { row, .. }
+            | E::InvalidProbability { row, .. }
+            | E::AllMasked { row }
+            | E::ScoreOverflow { row }
+            | E::InvalidSamplingParam { row, .. } => Some(row),
+            _ => None,
+        }
     }
 }
 
@@ -559,7 +625,8 @@ mod engine {
 // ---------------------------------------------------------------------------------------
 
 /// A new sampler seeded with `seed` (method `GUMBEL_METHOD_GUMBEL_MAX`), or NULL on
-/// failure (then `gumbel_last_error()` says why). Free it with
+/// failure (a caught panic; then `gumbel_last_error()` says why). It allocates its noise
+/// ring on first use. Free it with
 /// `gumbel_sampler_free`.
 #[unsafe(no_mangle)]
 pub extern "C" fn gumbel_sampler_new(seed: u64) -> *mut GumbelSampler {
@@ -694,6 +761,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch(
             n_params,
             out,
             None,
+            None,
         )
     }
 }
@@ -714,7 +782,11 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_bf16(
 ) -> c_int {
     let logits = Bf16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out, None) }
+    unsafe {
+        sample_batch_any(
+            s, logits, rows, cols, None, params, n_params, out, None, None,
+        )
+    }
 }
 
 /// `gumbel_sampler_sample_batch` for IEEE f16 logits (`uint16_t` bit patterns).
@@ -733,7 +805,11 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_f16(
 ) -> c_int {
     let logits = F16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, None, params, n_params, out, None) }
+    unsafe {
+        sample_batch_any(
+            s, logits, rows, cols, None, params, n_params, out, None, None,
+        )
+    }
 }
 
 /// Like `gumbel_sampler_sample_batch`, but row `r`'s randomness depends only on the
@@ -766,6 +842,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed(
             params,
             n_params,
             out,
+            None,
             None,
         )
     }
@@ -801,6 +878,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed_bf16(
             n_params,
             out,
             None,
+            None,
         )
     }
 }
@@ -834,6 +912,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_keyed_f16(
             params,
             n_params,
             out,
+            None,
             None,
         )
     }
@@ -886,6 +965,7 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_logprobs(
             n_params,
             out,
             Some(lp),
+            None,
         )
     }
 }
@@ -918,7 +998,20 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_logprobs_bf16(
     };
     let logits = Bf16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, keys, params, n_params, out, Some(lp)) }
+    unsafe {
+        sample_batch_any(
+            s,
+            logits,
+            rows,
+            cols,
+            keys,
+            params,
+            n_params,
+            out,
+            Some(lp),
+            None,
+        )
+    }
 }
 
 /// `gumbel_sampler_sample_batch_logprobs` for IEEE f16 logits (`uint16_t` bit patterns).
@@ -949,7 +1042,172 @@ pub unsafe extern "C" fn gumbel_sampler_sample_batch_logprobs_f16(
     };
     let logits = F16Bits::cast(logits.cast());
     // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
-    unsafe { sample_batch_any(s, logits, rows, cols, keys, params, n_params, out, Some(lp)) }
+    unsafe {
+        sample_batch_any(
+            s,
+            logits,
+            rows,
+            cols,
+            keys,
+            params,
+            n_params,
+            out,
+            Some(lp),
+            None,
+        )
+    }
+}
+
+/// The engine's call: sample every row whose logits and parameters are valid, and fail
+/// the others alone. `row_status[r]` gets `GUMBEL_OK` or row `r`'s error code
+/// (`GUMBEL_ERR_INVALID_LOGIT`, `_ALL_MASKED`, `_INVALID_PARAM`); a bad row's `out`
+/// (and log-probability) slots are left as they were, and `gumbel_last_error()` gets
+/// the first bad row's message. One request's NaN logits never take the batch down.
+///
+/// `keys` NULL means an unkeyed call. `logprobs` NULL (with `top_n == 0`) means no
+/// log-probabilities; otherwise as `gumbel_sampler_sample_batch_logprobs`. Every row,
+/// good or bad, consumes its randomness, so the good rows get the tokens of a clean
+/// batch.
+///
+/// Returns `GUMBEL_OK` when the call itself is valid, whatever its rows; the call-level
+/// errors are those of the sizes and pointers (`GUMBEL_ERR_NULL_POINTER`,
+/// `_SIZE_OVERFLOW`, `_EMPTY_ROW`, `_LENGTH_MISMATCH`, `_INVALID_PARAM` for `top_n`,
+/// `_PANIC`), and then nothing is written, `row_status` included.
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_logprobs`, with `logprobs` and `top` NULL or valid,
+/// and `row_status` NULL or pointing to `rows` writable `int` overlapping no other
+/// argument.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_partial(
+    s: *mut GumbelSampler,
+    logits: *const f32,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+    row_status: *mut c_int,
+    logprobs: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+) -> c_int {
+    let (keys, lp) = partial_args(keys, logprobs, top, top_n);
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        sample_batch_any(
+            s,
+            f32::cast(logits),
+            rows,
+            cols,
+            keys,
+            params,
+            n_params,
+            out,
+            lp,
+            Some(row_status),
+        )
+    }
+}
+
+/// `gumbel_sampler_sample_batch_partial` for bf16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_partial`, with `logits` pointing to `rows * cols`
+/// `uint16_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_partial_bf16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+    row_status: *mut c_int,
+    logprobs: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+) -> c_int {
+    let (keys, lp) = partial_args(keys, logprobs, top, top_n);
+    let logits = Bf16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; bf16 is a repr(transparent) u16.
+    unsafe {
+        sample_batch_any(
+            s,
+            logits,
+            rows,
+            cols,
+            keys,
+            params,
+            n_params,
+            out,
+            lp,
+            Some(row_status),
+        )
+    }
+}
+
+/// `gumbel_sampler_sample_batch_partial` for IEEE f16 logits (`uint16_t` bit patterns).
+///
+/// # Safety
+/// As `gumbel_sampler_sample_batch_partial`, with `logits` pointing to `rows * cols`
+/// `uint16_t`.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gumbel_sampler_sample_batch_partial_f16(
+    s: *mut GumbelSampler,
+    logits: *const u16,
+    rows: usize,
+    cols: usize,
+    keys: *const u64,
+    params: *const gumbel_params,
+    n_params: usize,
+    out: *mut u32,
+    row_status: *mut c_int,
+    logprobs: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+) -> c_int {
+    let (keys, lp) = partial_args(keys, logprobs, top, top_n);
+    let logits = F16Bits::cast(logits.cast());
+    // SAFETY: the caller's promises, passed on; f16 is a repr(transparent) u16.
+    unsafe {
+        sample_batch_any(
+            s,
+            logits,
+            rows,
+            cols,
+            keys,
+            params,
+            n_params,
+            out,
+            lp,
+            Some(row_status),
+        )
+    }
+}
+
+/// The optional arguments of a partial call: `keys` NULL = unkeyed; `logprobs` NULL
+/// with `top_n == 0` = no log-probabilities (with `top_n > 0` it is checked, and so
+/// refused as NULL).
+fn partial_args(
+    keys: *const u64,
+    logprobs: *mut gumbel_token_logprob,
+    top: *mut gumbel_top_logprob,
+    top_n: usize,
+) -> (Option<*const u64>, Option<LogprobArgs>) {
+    let keys = (!keys.is_null()).then_some(keys);
+    let lp = (!logprobs.is_null() || top_n > 0).then_some(LogprobArgs {
+        tokens: logprobs,
+        top,
+        top_n,
+    });
+    (keys, lp)
 }
 
 /// The message of the last failed call on this thread, or `""` if none failed yet.

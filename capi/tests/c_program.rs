@@ -81,6 +81,17 @@ fn with_logprobs<L: gumbel::Element>(
     r
 }
 
+/// The partial calls' batch: row 1 has a NaN, row 3 is all masked; with `params()`,
+/// row 4's parameters are made bad (`top_p = 0`).
+fn bad_logits() -> Vec<f32> {
+    let mut x = logits();
+    x[COLS + 3] = f32::NAN;
+    x[3 * COLS..4 * COLS].fill(f32::NEG_INFINITY);
+    x
+}
+
+const SENTINEL: u32 = 0xDEAD_BEEF;
+
 fn tokens(f: impl FnOnce(&mut [u32]) -> Result<(), gumbel::Error>) -> Vec<u32> {
     let mut out = vec![0u32; ROWS];
     f(&mut out).expect("the Rust API samples the test batch");
@@ -140,6 +151,31 @@ fn expected_header() -> String {
         3,
     );
     let default = [SamplingParams::default()];
+    let bad = bad_logits();
+    let bad_h: Vec<f16> = bad.iter().map(|&v| f16::from_f32(v)).collect();
+    let mut bad_params = params.clone();
+    bad_params[4] = bad_params[4].top_p(0.0);
+    let mut ring = sampler(Method::GumbelMax);
+    ring.refill();
+    let mut partial = WithLogprobs {
+        tokens: vec![SENTINEL; ROWS],
+        logprobs: vec![TokenLogprob::default(); ROWS],
+        top: vec![TopLogprob::default(); ROWS * 2],
+    };
+    let lp = Logprobs {
+        tokens: &mut partial.logprobs,
+        top: &mut partial.top,
+        top_n: 2,
+    };
+    let errors = ring
+        .sample_batch_partial(&bad, COLS, None, &bad_params, &mut partial.tokens, Some(lp))
+        .unwrap();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    let mut partial_f16 = vec![SENTINEL; ROWS];
+    let errors = sampler(Method::GumbelMaxFused)
+        .sample_batch_partial(&bad_h, COLS, None, &default, &mut partial_f16, None)
+        .unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
     let lp_bf16 = with_logprobs(&mut sampler(Method::GumbelMax), &xb, None, &default, 0);
     let lp_f16 = with_logprobs(
         &mut sampler(Method::GumbelMaxFused),
@@ -213,6 +249,13 @@ fn expected_header() -> String {
     array(
         &mut h,
         "uint32_t",
+        "EXPECT_PARTIAL_F16",
+        "ROWS",
+        decimal(&partial_f16),
+    );
+    array(
+        &mut h,
+        "uint32_t",
         "EXPECT_KEYED_PER_ROW",
         "ROWS",
         decimal(&keyed_per_row),
@@ -229,6 +272,7 @@ fn expected_header() -> String {
         ("LP_KEYED", &lp_keyed, 3),
         ("LP_BF16", &lp_bf16, 0),
         ("LP_F16", &lp_f16, gumbel::MAX_TOP_LOGPROBS),
+        ("LP_PARTIAL", &partial, 2),
     ] {
         writeln!(h, "#define {name}_TOP_N {top_n}").unwrap();
         array(

@@ -66,6 +66,9 @@ fn header_declares_the_documented_functions() {
         "gumbel_sampler_sample_batch_logprobs",
         "gumbel_sampler_sample_batch_logprobs_bf16",
         "gumbel_sampler_sample_batch_logprobs_f16",
+        "gumbel_sampler_sample_batch_partial",
+        "gumbel_sampler_sample_batch_partial_bf16",
+        "gumbel_sampler_sample_batch_partial_f16",
         "gumbel_last_error",
         "gumbel_status_string",
     ] {

@@ -74,6 +74,18 @@ static GumbelSampler *new_sampler(int method) {
     return s;
 }
 
+/* a failing call: its code, a non-empty message, a known status string, `out` untouched */
+static void expect_failure(const char *what, int rc, int want, const uint32_t *out, size_t n) {
+    CHECK(rc == want, "%s: returned %d (%s), want %d (%s)", what, rc, gumbel_status_string(rc),
+          want, gumbel_status_string(want));
+    const char *msg = gumbel_last_error();
+    CHECK(msg != NULL && msg[0] != '\0', "%s: gumbel_last_error() is empty", what);
+    CHECK(strcmp(gumbel_status_string(rc), "unknown status") != 0, "%s: status string", what);
+    if (out != NULL) {
+        CHECK(untouched(out, n), "%s: out was written on error", what);
+    }
+}
+
 /* ---- tokens against the Rust API ------------------------------------------------- */
 
 static void test_tokens(void) {
@@ -249,19 +261,133 @@ static void test_params_and_logprobs(void) {
     gumbel_sampler_free(s);
 }
 
-/* ---- error codes ------------------------------------------------------------------ */
+/* ---- per-row errors: a bad row fails alone --------------------------------------- */
 
-/* a failing call: its code, a non-empty message, a known status string, `out` untouched */
-static void expect_failure(const char *what, int rc, int want, const uint32_t *out, size_t n) {
-    CHECK(rc == want, "%s: returned %d (%s), want %d (%s)", what, rc, gumbel_status_string(rc),
-          want, gumbel_status_string(want));
-    const char *msg = gumbel_last_error();
-    CHECK(msg != NULL && msg[0] != '\0', "%s: gumbel_last_error() is empty", what);
-    CHECK(strcmp(gumbel_status_string(rc), "unknown status") != 0, "%s: status string", what);
-    if (out != NULL) {
-        CHECK(untouched(out, n), "%s: out was written on error", what);
+static float bad_logits[ROWS * COLS];
+
+/* the batch of c_program.rs's bad_logits(): row 1 has a NaN, row 3 is all masked */
+static void load_bad_logits(void) {
+    memcpy(bad_logits, logits, sizeof bad_logits);
+    bad_logits[1 * COLS + 3] = NAN;
+    for (size_t c = 0; c < COLS; c++) {
+        bad_logits[3 * COLS + c] = -INFINITY;
     }
 }
+
+static void test_partial(void) {
+    uint32_t out[ROWS];
+    int status[ROWS];
+    gumbel_token_logprob lp[ROWS], lp0[ROWS];
+    gumbel_top_logprob top[ROWS * 2], top0[ROWS * 2];
+    gumbel_params params[ROWS];
+    memcpy(params, PARAMS, sizeof params);
+    params[4].top_p = 0.0f; /* row 4: bad parameters */
+    load_bad_logits();
+    int rc;
+
+    /* ring-fed, per-row parameters, log-probabilities and top-2 */
+    GumbelSampler *s = new_sampler(GUMBEL_METHOD_GUMBEL_MAX);
+    CHECK(gumbel_sampler_refill(s) == GUMBEL_OK, "refill");
+    fill_sentinel(out, ROWS);
+    memset(lp, 0xAB, sizeof lp);
+    memset(top, 0xAB, sizeof top);
+    memcpy(lp0, lp, sizeof lp);
+    memcpy(top0, top, sizeof top);
+    rc = gumbel_sampler_sample_batch_partial(s, bad_logits, ROWS, COLS, NULL, params, ROWS, out,
+                                             status, lp, top, LP_PARTIAL_TOP_N);
+    CHECK(rc == GUMBEL_OK, "partial = %d: %s", rc, gumbel_last_error());
+    CHECK(strstr(gumbel_last_error(), "row 1") != NULL, "the first bad row's message: %s",
+          gumbel_last_error());
+    const int want_status[ROWS] = {GUMBEL_OK, GUMBEL_ERR_INVALID_LOGIT, GUMBEL_OK,
+                                   GUMBEL_ERR_ALL_MASKED, GUMBEL_ERR_INVALID_PARAM, GUMBEL_OK};
+    for (size_t r = 0; r < ROWS; r++) {
+        CHECK(status[r] == want_status[r], "partial: row %zu: status %d, want %d", r, status[r],
+              want_status[r]);
+        CHECK(out[r] == LP_PARTIAL_TOKENS[r], "partial: row %zu: token %u, the Rust API gives %u",
+              r, (unsigned)out[r], (unsigned)LP_PARTIAL_TOKENS[r]);
+        if (want_status[r] == GUMBEL_OK) {
+            CHECK(bits_of(lp[r].logprob) == LP_PARTIAL_LOGPROB_BITS[r] &&
+                      bits_of(lp[r].raw_logprob) == LP_PARTIAL_RAW_BITS[r] &&
+                      lp[r].rank == LP_PARTIAL_RANKS[r],
+                  "partial: row %zu: log-probabilities", r);
+            for (size_t j = 0; j < LP_PARTIAL_TOP_N; j++) {
+                size_t i = r * LP_PARTIAL_TOP_N + j;
+                CHECK(top[i].token == LP_PARTIAL_TOP_TOKENS[i] &&
+                          bits_of(top[i].logprob) == LP_PARTIAL_TOP_BITS[i],
+                      "partial: row %zu: top %zu", r, j);
+            }
+        } else {
+            CHECK(out[r] == SENTINEL, "partial: bad row %zu: out written", r);
+            CHECK(memcmp(&lp[r], &lp0[r], sizeof lp[r]) == 0, "partial: bad row %zu: logprobs", r);
+            CHECK(memcmp(&top[r * 2], &top0[r * 2], 2 * sizeof top[0]) == 0,
+                  "partial: bad row %zu: top written", r);
+        }
+    }
+    gumbel_sampler_free(s);
+
+    /* keyed: the good rows get the tokens of the clean keyed batch */
+    s = new_sampler(GUMBEL_METHOD_ROULETTE);
+    fill_sentinel(out, ROWS);
+    rc = gumbel_sampler_sample_batch_partial(s, bad_logits, ROWS, COLS, KEYS, params, ROWS, out,
+                                             status, NULL, NULL, 0);
+    CHECK(rc == GUMBEL_OK, "partial keyed = %d: %s", rc, gumbel_last_error());
+    for (size_t r = 0; r < ROWS; r++) {
+        CHECK(status[r] == want_status[r], "partial keyed: row %zu: status %d", r, status[r]);
+        uint32_t want = want_status[r] == GUMBEL_OK ? EXPECT_KEYED_PER_ROW[r] : SENTINEL;
+        CHECK(out[r] == want, "partial keyed: row %zu: token %u, want %u", r, (unsigned)out[r],
+              (unsigned)want);
+    }
+    gumbel_sampler_free(s);
+
+    /* f16, defaults: row 4 is good now */
+    uint16_t bad_f16[ROWS * COLS];
+    memcpy(bad_f16, F16_BITS, sizeof bad_f16);
+    bad_f16[1 * COLS + 3] = 0x7e00u; /* NaN */
+    for (size_t c = 0; c < COLS; c++) {
+        bad_f16[3 * COLS + c] = 0xfc00u; /* -inf */
+    }
+    s = new_sampler(GUMBEL_METHOD_FUSED);
+    fill_sentinel(out, ROWS);
+    rc = gumbel_sampler_sample_batch_partial_f16(s, bad_f16, ROWS, COLS, NULL, NULL, 0, out,
+                                                 status, NULL, NULL, 0);
+    CHECK(rc == GUMBEL_OK, "partial f16 = %d: %s", rc, gumbel_last_error());
+    check_tokens("partial f16", out, EXPECT_PARTIAL_F16);
+    CHECK(status[1] == GUMBEL_ERR_INVALID_LOGIT && status[3] == GUMBEL_ERR_ALL_MASKED &&
+              status[4] == GUMBEL_OK,
+          "partial f16: statuses %d %d %d", status[1], status[3], status[4]);
+
+    /* a clean batch: every status GUMBEL_OK (bf16) */
+    rc = gumbel_sampler_sample_batch_partial_bf16(s, BF16_BITS, ROWS, COLS, KEYS, NULL, 0, out,
+                                                  status, NULL, NULL, 0);
+    CHECK(rc == GUMBEL_OK, "partial bf16 = %d: %s", rc, gumbel_last_error());
+    check_tokens("partial bf16 vs keyed bf16", out, EXPECT_KEYED_BF16);
+    for (size_t r = 0; r < ROWS; r++) {
+        CHECK(status[r] == GUMBEL_OK, "partial bf16: row %zu: status %d", r, status[r]);
+    }
+
+    /* call-level errors: nothing written, row_status included */
+    int status0[ROWS];
+    for (size_t r = 0; r < ROWS; r++) {
+        status[r] = status0[r] = 12345;
+    }
+    fill_sentinel(out, ROWS);
+    rc = gumbel_sampler_sample_batch_partial(s, logits, ROWS, COLS, NULL, NULL, 0, out, NULL,
+                                             NULL, NULL, 0);
+    expect_failure("partial, NULL row_status", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    rc = gumbel_sampler_sample_batch_partial(s, logits, ROWS, COLS, NULL, NULL, 0, out, status,
+                                             NULL, NULL, 3);
+    expect_failure("partial, top_n 3 without logprobs", rc, GUMBEL_ERR_NULL_POINTER, out, ROWS);
+    rc = gumbel_sampler_sample_batch_partial(s, logits, ROWS, 0, NULL, NULL, 0, out, status, NULL,
+                                             NULL, 0);
+    expect_failure("partial, cols 0", rc, GUMBEL_ERR_EMPTY_ROW, out, ROWS);
+    rc = gumbel_sampler_sample_batch_partial(s, logits, ROWS, COLS, NULL, PARAMS, 2, out, status,
+                                             NULL, NULL, 0);
+    expect_failure("partial, n_params 2", rc, GUMBEL_ERR_LENGTH_MISMATCH, out, ROWS);
+    CHECK(memcmp(status, status0, sizeof status) == 0, "row_status written on a call error");
+    gumbel_sampler_free(s);
+}
+
+/* ---- error codes ------------------------------------------------------------------ */
 
 static void test_errors(void) {
     uint32_t out[ROWS];
@@ -451,6 +577,7 @@ int main(void) {
     load_logits();
     test_tokens();
     test_params_and_logprobs();
+    test_partial();
     test_errors();
     test_thread_local_error();
     if (failures != 0) {
