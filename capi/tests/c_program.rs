@@ -5,8 +5,8 @@
 //! gives for them with the same seeds, so the C program checks the C ABI against the
 //! Rust API. The C compiler is `$CC` or `cc`, with `-Wall -Wextra -Werror -std=c11`.
 //!
-//! The library is the one cargo built for this test (`libgumbel_capi.a` / `.so` beside
-//! the test's `deps/` folder), so the test needs no separate build step.
+//! The library is the one cargo built for this test (`libgumbel_capi.a` / `.so` in the
+//! test binary's `deps/` folder), so the test needs no separate build step.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -329,24 +329,25 @@ fn expected_header() -> String {
     h
 }
 
-/// The directory cargo put this test's library artifacts in (`target/<profile>`).
+/// Where cargo puts this test's build outputs: `target/<profile>/deps`, the folder of
+/// the test binary.
 fn artifact_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("the test binary's path");
-    // target/<profile>/deps/c_program-<hash>
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test binary lives in target/<profile>/deps");
-    dir.to_path_buf()
+    exe.parent()
+        .expect("the test binary lives in target/<profile>/deps")
+        .to_path_buf()
 }
 
+/// The library cargo built for this test run. `cargo test` writes the staticlib and
+/// cdylib outputs of the lib target into `deps/` (under their plain names: cdylib and
+/// staticlib file names carry no hash); only `cargo build` also copies them up to
+/// `target/<profile>/`, so `deps/` is the copy that is never stale.
 fn library(ext: &str) -> PathBuf {
-    let dir = artifact_dir();
-    let lib = dir.join(format!("libgumbel_capi.{ext}"));
+    let name = format!("libgumbel_capi.{ext}");
+    let lib = artifact_dir().join(&name);
     assert!(
         lib.exists(),
-        "{} is missing: cargo builds it with this test (crate-type staticlib/cdylib); \
-         run `cargo test -p gumbel-capi`",
+        "{} is missing: cargo builds it for this test (crate-type staticlib and cdylib)",
         lib.display()
     );
     lib
@@ -401,7 +402,12 @@ fn compile_and_run_source(
 }
 
 fn work_dir(name: &str) -> PathBuf {
-    let dir = artifact_dir().join("capi-c-test").join(name);
+    let deps = artifact_dir();
+    let dir = deps
+        .parent()
+        .unwrap_or(&deps)
+        .join("capi-c-test")
+        .join(name);
     std::fs::create_dir_all(&dir).expect("create the C test's work folder");
     std::fs::write(dir.join("expected.h"), expected_header()).expect("write expected.h");
     dir
