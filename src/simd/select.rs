@@ -95,7 +95,10 @@ pub(crate) unsafe fn collect_top<V: Vector, L: Element, const BV: usize>(
             let tau = V::splat(top.tau);
             let gt = v.gt(tau);
             if count_eq && top.tau > f32::NEG_INFINITY {
-                top.eq += V::mask_bits(v.eq(tau)).count_ones() as usize;
+                let eq = v.eq(tau);
+                if V::mask_any(eq) {
+                    top.eq += V::mask_bits(eq).count_ones() as usize;
+                }
             }
             if V::mask_any(gt) {
                 v.store(lanes.as_mut_ptr());
