@@ -59,6 +59,7 @@ thread_local! {
 
 /// One row of ring noise `g` whose 64-blocks have maxima `gmax`; with `prune`, the
 /// noise of a block is read only when the block can win (the same index either way).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn row_ring<I: Input, L: Element>(
     b: Backend,
     x: &[L],
@@ -92,6 +93,7 @@ pub(crate) fn row_ring<I: Input, L: Element>(
 
 /// One row with noise generated in registers from `(seed, stream)`; with `prune`, the
 /// noise is evaluated only where it can win (the same index either way).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn row_fused<I: Input, L: Element>(
     b: Backend,
     x: &[L],

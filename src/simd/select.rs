@@ -178,7 +178,7 @@ pub(crate) unsafe fn mass_pass<V: Vector, L: Element, const BV: usize>(
             }
             block += 1;
             i += BLOCK;
-            if block % 16 == 0 || i >= n {
+            if block.is_multiple_of(16) || i >= n {
                 for (a, mass) in acc.iter_mut().zip(masses.iter_mut()) {
                     *mass += a.reduce_sum_f64();
                     *a = V::splat(0.0);
