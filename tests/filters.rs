@@ -104,8 +104,8 @@ fn row(rng: &mut impl RngCore, n: usize, kind: usize) -> Vec<f32> {
     x
 }
 
-/// Parameter sets for a row of `n` entries with `kept` unmasked tokens: the named
-/// edge cases, then `random` random combinations.
+/// Parameter sets for a row of `n` entries: the named edge cases at each temperature
+/// (and one greedy set), then `random` random combinations.
 fn params_for(rng: &mut impl RngCore, n: usize, random: usize) -> Vec<SamplingParams> {
     let d = SamplingParams::default();
     let mut v = Vec::new();
