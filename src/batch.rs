@@ -904,8 +904,13 @@ impl Sampler {
                 (Params::Sampler(_), None) => unreachable!("validated above"),
             }
         };
+        // A ring-fed call claims ring noise unless every row is (validly) greedy. A row
+        // whose parameters are bad (only possible in a partial call) counts as drawing:
+        // it takes its ring positions like any other row (`sample_batch_partial`'s
+        // contract), so the call consumes what the call with that row fixed (at a
+        // positive temperature) consumes, and the sampler's next call draws the same.
         let any_positive =
-            (0..rows).any(|r| filter_of(r).is_ok_and(|f| matches!(f.t, Temperature::Positive(_))));
+            (0..rows).any(|r| !filter_of(r).is_ok_and(|f| matches!(f.t, Temperature::Greedy)));
 
         let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);

@@ -3,12 +3,14 @@
 //! * this module: the ISA paths to test, ulp distances, the first-index argmax
 //!   reference, the sampling methods, row permutations of a batch, rayon pools;
 //! * [`rng`]: the SplitMix64 input generators and the draws taken from them;
-//! * [`stats`]: special functions, chi-square, binomial and Kolmogorov–Smirnov.
+//! * [`stats`]: special functions, chi-square, binomial and Kolmogorov–Smirnov;
+//! * [`filter_ref`]: the sort-based f64 reference of the filters' kept set.
 //!
 //! Every test file declares `mod common;` but none uses every helper, hence the
 //! `dead_code` allowance.
 #![allow(dead_code)]
 
+pub mod filter_ref;
 pub mod rng;
 pub mod stats;
 
