@@ -9,7 +9,8 @@
 //!
 //! Noise bits depend on whether the ISA path fuses its multiply-adds: AVX-512 and AVX2
 //! use FMA (`*_FMA`), the scalar path never does, and the portable `wide` path does only
-//! when the build enables FMA; the unfused values differ from the fused ones in the
+//! when the build enables FMA (x86-64) or on aarch64 (NEON), builds whose portable noise
+//! bits are not checked here; the unfused values differ from the fused ones in the
 //! positions listed in `*_UNFUSED` (rounding of the last bits, each within the noise
 //! map's accuracy bound). Tokens were the same on every path.
 
