@@ -18,8 +18,9 @@ use common::stats::{ks_critical, ks_statistic};
 
 use gumbel::{Error, Gumbel};
 use rand::distr::Distribution;
-use rand::{RngCore, SeedableRng};
+use rand::{Rng, SeedableRng, TryRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::convert::Infallible;
 
 // ---------------------------------------------------------------------------------------
 // 1. construction and misuse
@@ -381,17 +382,21 @@ fn values_quantile_inverts_cdf() {
 /// A generator that returns the same bits forever.
 struct ConstRng(u64);
 
-impl RngCore for ConstRng {
-    fn next_u32(&mut self) -> u32 {
-        self.0 as u32
+/// (rand 0.10: an infallible generator implements `TryRng<Error = Infallible>`, and
+/// gets `Rng` from it.)
+impl TryRng for ConstRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(self.0 as u32)
     }
-    fn next_u64(&mut self) -> u64 {
-        self.0
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.0)
     }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
         for (d, s) in dst.iter_mut().zip(self.0.to_le_bytes().iter().cycle()) {
             *d = *s;
         }
+        Ok(())
     }
 }
 
