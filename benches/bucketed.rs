@@ -17,7 +17,7 @@
 
 #![allow(dead_code)]
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 /// Logits per block.
 pub const B: usize = 32;

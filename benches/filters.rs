@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use gumbel::{Logprobs, Method, Sampler, SamplingParams, TokenLogprob, TopLogprob};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::rand_core::{Rng, SeedableRng};
 
 const ROWS: usize = 64;
 const COLS: usize = 128256;

@@ -12,7 +12,7 @@ use criterion::{
 };
 use gumbel::noise::fill_gumbel;
 use gumbel::simd::{self, Isa, with_isa};
-use rand::Rng;
+use rand::RngExt;
 use rand_distr::{Distribution, Gumbel};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rand_xoshiro::rand_core::SeedableRng;

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group};
 use gumbel::{Method, Sampler, gumbel_softmax_backward_batch};
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 const SHAPES: [(usize, usize); 2] = [(64, 32000), (64, 128256)];

@@ -45,7 +45,7 @@ use gumbel::half::{bf16, f16};
 use gumbel::{Element, Method, Sampler};
 use rand::distr::Distribution;
 use rand::distr::weighted::WeightedIndex;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 

@@ -1,5 +1,5 @@
 //! The Gumbel distribution: density, distribution function, quantiles, moments and
-//! sampling through [`rand`].
+//! sampling through [`rand`] (or from raw bits, with any generator).
 //!
 //! # Notation
 //!
@@ -28,25 +28,28 @@
 //! ```
 //! use gumbel::Gumbel;
 //! use rand::distr::Distribution;
+//! use rand::rngs::StdRng;
 //! use rand::SeedableRng;
 //!
 //! let g = Gumbel::new(2.0, 0.5)?;
 //! assert_eq!(g.mode(), 2.0);
 //! assert!((g.cdf(g.quantile(0.25)) - 0.25).abs() < 1e-15);
 //!
-//! let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
-//! let x: f64 = g.sample(&mut rng);
+//! let mut rng = StdRng::seed_from_u64(7);
+//! let x = g.sample(&mut rng); // f64: the one `Distribution` impl
 //! assert!(x.is_finite());
-//! # Ok::<(), gumbel::Error>(())
+//! let y = g.sample_f32(&mut rng); // f32
+//! assert!(y.is_finite());
+//! # Ok::<(), gumbel::GumbelError>(())
 //! ```
 //!
 //! See [`Gumbel`] for how samples are drawn and why the construction differs from
 //! `rand_distr::Gumbel`.
 
+use std::fmt;
+
 use rand::Rng;
 use rand::distr::Distribution;
-
-use crate::Error;
 
 /// Euler–Mascheroni constant γ.
 const EULER_GAMMA: f64 = 0.577_215_664_901_532_9;
@@ -59,6 +62,40 @@ const NEG_LN_LN_2: f64 = 0.366_512_920_581_664_33;
 /// 2⁻⁶⁴.
 const TWO_POW_NEG_64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 
+/// Why [`Gumbel::new`] rejected its parameters (the distribution's own error type, as in
+/// `rand_distr`).
+///
+/// ```
+/// use gumbel::{Gumbel, GumbelError};
+///
+/// assert_eq!(Gumbel::new(f64::NAN, 1.0), Err(GumbelError::LocationNotFinite));
+/// assert_eq!(Gumbel::new(0.0, 0.0), Err(GumbelError::ScaleNotPositive));
+/// assert_eq!(Gumbel::new(0.0, f64::INFINITY), Err(GumbelError::ScaleNotFinite));
+/// assert_eq!(GumbelError::ScaleNotPositive.to_string(), "Gumbel scale is not positive");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GumbelError {
+    /// `loc` is NaN or infinite.
+    LocationNotFinite,
+    /// `scale` is zero or negative (`-0.0` included).
+    ScaleNotPositive,
+    /// `scale` is NaN or infinite.
+    ScaleNotFinite,
+}
+
+impl fmt::Display for GumbelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            GumbelError::LocationNotFinite => "Gumbel location is not finite",
+            GumbelError::ScaleNotPositive => "Gumbel scale is not positive",
+            GumbelError::ScaleNotFinite => "Gumbel scale is not finite",
+        })
+    }
+}
+
+impl std::error::Error for GumbelError {}
+
 /// The Gumbel distribution `Gumbel(μ, β)` with location `μ` (`loc`) and scale `β`
 /// (`scale`).
 ///
@@ -68,14 +105,34 @@ const TWO_POW_NEG_64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 /// f(x) = (1/β) · exp(−(z + e^{−z})),        F(x) = exp(−e^{−z})
 /// ```
 ///
-/// All functions work in `f64`; sampling is provided for `f64` and `f32` through
-/// [`rand::distr::Distribution`].
+/// All functions work in `f64`.
 ///
-/// # Sampling
+/// # Sampling: one `Distribution`, an explicit `f32` method, raw bits
+///
+/// `Gumbel` implements [`Distribution<f64>`] and nothing else, so
+/// `let x = g.sample(&mut rng)` infers `f64` without annotations (a second
+/// `Distribution<f32>` impl would make it ambiguous, E0283). `f32` samples have their
+/// own methods:
+///
+/// | draw | `f64` | `f32` |
+/// |---|---|---|
+/// | from a `rand` 0.10 generator | [`Distribution::sample`] | [`sample_f32`](Self::sample_f32) |
+/// | from one uniform `u64` | [`sample_from_bits`](Self::sample_from_bits) | [`sample_f32_from_bits`](Self::sample_f32_from_bits) |
+///
+/// The `*_from_bits` methods take the generator's output directly, so a generator of
+/// any `rand` version, or none (a counter-based hash, a 32-bit generator's
+/// `(hi as u64) << 32 | lo as u64`), draws exactly what `sample` would with it.
+///
+/// Why not generic over the float type, like `rand_distr::Gumbel<F>`: with
+/// `Gumbel::new(0.0, 1.0)` the type `F` would stay an unresolved float literal type
+/// until the end of the function, so e.g. `g.sample(&mut rng).is_finite()` or
+/// `g.cdf(x).abs()` would not compile (E0689) without annotations. With `f64`
+/// parameters every call infers; `f32` is a property of the draw, not of the
+/// distribution.
 ///
 /// A sample is **never** `±inf` or NaN, and the upper tail keeps the full resolution
 /// of a 64-bit draw. Each sample consumes exactly one `u64` `b` from the generator
-/// (`next_u64`):
+/// (`next_u64`), mapped as:
 ///
 /// ```text
 /// c = b           if the top bit of b is 0      (lower half: U = t)
@@ -110,15 +167,22 @@ const TWO_POW_NEG_64: f64 = 1.0 / 18_446_744_073_709_551_616.0;
 /// ```
 /// use gumbel::Gumbel;
 /// use rand::distr::Distribution;
-/// use rand::SeedableRng;
+/// use rand::rngs::StdRng;
+/// use rand::{Rng, SeedableRng};
 ///
 /// let g = Gumbel::new(0.0, 1.0)?;
-/// let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(42);
-/// let x: f64 = g.sample(&mut rng);
-/// let y: f32 = g.sample(&mut rng);
+/// let mut rng = StdRng::seed_from_u64(42);
+/// let x = g.sample(&mut rng);
+/// let y = g.sample_f32(&mut rng);
 /// assert!(x.is_finite() && y.is_finite());
 /// assert!((-3.81..=45.06).contains(&x));
-/// # Ok::<(), gumbel::Error>(())
+///
+/// // the same draws from raw bits, for a generator that is not rand 0.10's
+/// let mut rng = StdRng::seed_from_u64(42);
+/// let mut raw = StdRng::seed_from_u64(42);
+/// assert_eq!(g.sample(&mut rng), g.sample_from_bits(raw.next_u64()));
+/// assert_eq!(g.sample_f32(&mut rng), g.sample_f32_from_bits(raw.next_u64()));
+/// # Ok::<(), gumbel::GumbelError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Gumbel {
@@ -144,38 +208,32 @@ impl Gumbel {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidParameter`] naming `"loc"` if `loc` is NaN or infinite, else
-    /// naming `"scale"` if `scale` is not finite and `> 0` (NaN, infinite, zero or
-    /// negative). `loc` is checked first.
+    /// [`GumbelError::LocationNotFinite`] if `loc` is NaN or infinite; else
+    /// [`GumbelError::ScaleNotFinite`] if `scale` is NaN or infinite, and
+    /// [`GumbelError::ScaleNotPositive`] if it is zero or negative. `loc` is checked
+    /// first.
     ///
     /// ```
-    /// use gumbel::{Error, Gumbel};
+    /// use gumbel::{Gumbel, GumbelError};
     ///
     /// let g = Gumbel::new(1.5, 2.0)?;
     /// assert_eq!((g.loc(), g.scale()), (1.5, 2.0));
     ///
-    /// assert_eq!(
-    ///     Gumbel::new(0.0, -1.0),
-    ///     Err(Error::InvalidParameter { name: "scale", value: -1.0 })
-    /// );
-    /// assert!(matches!(
-    ///     Gumbel::new(f64::NAN, 1.0),
-    ///     Err(Error::InvalidParameter { name: "loc", .. })
-    /// ));
-    /// # Ok::<(), gumbel::Error>(())
+    /// assert_eq!(Gumbel::new(0.0, -1.0), Err(GumbelError::ScaleNotPositive));
+    /// assert_eq!(Gumbel::new(f64::NAN, 1.0), Err(GumbelError::LocationNotFinite));
+    /// assert_eq!(Gumbel::new(f64::NAN, -1.0), Err(GumbelError::LocationNotFinite));
+    /// # Ok::<(), GumbelError>(())
     /// ```
-    pub fn new(loc: f64, scale: f64) -> Result<Gumbel, Error> {
+    pub fn new(loc: f64, scale: f64) -> Result<Gumbel, GumbelError> {
         if !loc.is_finite() {
-            return Err(Error::InvalidParameter {
-                name: "loc",
-                value: loc,
-            });
+            return Err(GumbelError::LocationNotFinite);
         }
-        if !(scale.is_finite() && scale > 0.0) {
-            return Err(Error::InvalidParameter {
-                name: "scale",
-                value: scale,
-            });
+        if !scale.is_finite() {
+            return Err(GumbelError::ScaleNotFinite);
+        }
+        // finite, so not NaN: `<= 0` is "not positive"
+        if scale <= 0.0 {
+            return Err(GumbelError::ScaleNotPositive);
         }
         Ok(Gumbel { loc, scale })
     }
@@ -186,7 +244,7 @@ impl Gumbel {
     /// use gumbel::Gumbel;
     ///
     /// assert_eq!(Gumbel::new(-3.0, 2.0)?.loc(), -3.0);
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn loc(&self) -> f64 {
         self.loc
@@ -198,7 +256,7 @@ impl Gumbel {
     /// use gumbel::Gumbel;
     ///
     /// assert_eq!(Gumbel::new(-3.0, 2.0)?.scale(), 2.0);
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn scale(&self) -> f64 {
         self.scale
@@ -234,7 +292,7 @@ impl Gumbel {
     /// let g = Gumbel::STANDARD;
     /// assert!((g.pdf(0.0) - (-1.0f64).exp()).abs() < 1e-16); // the mode: 1/e
     /// assert_eq!(g.pdf(-10.0), 0.0); // exp(-22016) underflows
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn pdf(&self, x: f64) -> f64 {
         let z = self.z(x);
@@ -289,7 +347,7 @@ impl Gumbel {
     /// let g = Gumbel::new(1.0, 2.0)?;
     /// assert_eq!(g.cdf(1.0), (-1.0f64).exp()); // F(μ) = 1/e
     /// assert!((g.cdf(g.median()) - 0.5).abs() < 1e-15);
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn cdf(&self, x: f64) -> f64 {
         (-(-self.z(x)).exp()).exp()
@@ -344,7 +402,7 @@ impl Gumbel {
     ///
     /// assert_eq!(Gumbel::STANDARD.mean(), 0.5772156649015329);
     /// assert_eq!(Gumbel::new(1.0, 2.0)?.mean(), 1.0 + 2.0 * 0.5772156649015329);
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn mean(&self) -> f64 {
         self.loc + self.scale * EULER_GAMMA
@@ -371,7 +429,7 @@ impl Gumbel {
     ///
     /// let g = Gumbel::new(0.0, 3.0)?;
     /// assert!((g.std_dev() - g.variance().sqrt()).abs() < 1e-15);
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn std_dev(&self) -> f64 {
         PI_OVER_SQRT_6 * self.scale
@@ -396,7 +454,7 @@ impl Gumbel {
     /// use gumbel::Gumbel;
     ///
     /// assert_eq!(Gumbel::new(4.0, 0.1)?.mode(), 4.0);
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn mode(&self) -> f64 {
         self.loc
@@ -409,10 +467,67 @@ impl Gumbel {
     ///
     /// assert!((Gumbel::STANDARD.entropy() - 1.5772156649015329).abs() < 1e-15);
     /// assert!(Gumbel::new(0.0, 0.01)?.entropy() < 0.0);
-    /// # Ok::<(), gumbel::Error>(())
+    /// # Ok::<(), gumbel::GumbelError>(())
     /// ```
     pub fn entropy(&self) -> f64 {
         self.scale.ln() + (EULER_GAMMA + 1.0)
+    }
+
+    /// One `f64` sample from one uniform `u64` `bits`: `μ + β·G(bits)` with the
+    /// construction documented on [`Gumbel`], clamped to `±f64::MAX`. Never `±inf` or
+    /// NaN. [`Distribution::sample`] is this applied to `rng.next_u64()`.
+    ///
+    /// ```
+    /// use gumbel::Gumbel;
+    ///
+    /// let g = Gumbel::STANDARD;
+    /// let ln2 = std::f64::consts::LN_2;
+    /// assert!((g.sample_from_bits(0) + (65.0 * ln2).ln()).abs() < 1e-14); // U = 2^-65
+    /// assert!((g.sample_from_bits(u64::MAX) - 65.0 * ln2).abs() < 1e-13); // U = 1 - 2^-65
+    /// assert_eq!(Gumbel::new(1.0, 2.0)?.sample_from_bits(7), 1.0 + 2.0 * g.sample_from_bits(7));
+    /// # Ok::<(), gumbel::GumbelError>(())
+    /// ```
+    #[inline]
+    pub fn sample_from_bits(&self, bits: u64) -> f64 {
+        (self.loc + self.scale * standard_from_bits(bits)).clamp(-f64::MAX, f64::MAX)
+    }
+
+    /// One `f32` sample from one uniform `u64` `bits`: the `f64` sample
+    /// [`sample_from_bits`](Self::sample_from_bits)`(bits)` clamped to `±f32::MAX`, then
+    /// rounded to `f32`. Never `±inf` or NaN.
+    ///
+    /// ```
+    /// use gumbel::Gumbel;
+    ///
+    /// let g = Gumbel::new(1e3, 7.0)?;
+    /// assert_eq!(g.sample_f32_from_bits(12345), g.sample_from_bits(12345) as f32);
+    /// // beyond the f32 range: clamped, not infinite
+    /// assert_eq!(Gumbel::new(1e39, 1.0)?.sample_f32_from_bits(0), f32::MAX);
+    /// # Ok::<(), gumbel::GumbelError>(())
+    /// ```
+    #[inline]
+    pub fn sample_f32_from_bits(&self, bits: u64) -> f32 {
+        let x = self.sample_from_bits(bits);
+        x.clamp(-f64::from(f32::MAX), f64::from(f32::MAX)) as f32
+    }
+
+    /// One `f32` sample from `rng`: [`sample_f32_from_bits`](Self::sample_f32_from_bits)
+    /// of one `next_u64`. Never `±inf` or NaN. (The `f64` sample is
+    /// [`Distribution::sample`].)
+    ///
+    /// ```
+    /// use gumbel::Gumbel;
+    /// use rand::rngs::StdRng;
+    /// use rand::SeedableRng;
+    ///
+    /// let mut rng = StdRng::seed_from_u64(3);
+    /// let y = Gumbel::new(0.5, 2.0)?.sample_f32(&mut rng);
+    /// assert!(y.is_finite());
+    /// # Ok::<(), gumbel::GumbelError>(())
+    /// ```
+    #[inline]
+    pub fn sample_f32<R: Rng + ?Sized>(&self, rng: &mut R) -> f32 {
+        self.sample_f32_from_bits(rng.next_u64())
     }
 }
 
@@ -429,17 +544,11 @@ fn standard_from_bits(b: u64) -> f64 {
 }
 
 impl Distribution<f64> for Gumbel {
-    /// Draws one sample from one `next_u64` (see [`Gumbel`]); never `±inf` or NaN.
+    /// Draws one sample from one `next_u64`:
+    /// [`sample_from_bits`](Gumbel::sample_from_bits). Never `±inf` or NaN. For `f32`
+    /// samples use [`Gumbel::sample_f32`].
+    #[inline]
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let g = standard_from_bits(rng.next_u64());
-        (self.loc + self.scale * g).clamp(-f64::MAX, f64::MAX)
-    }
-}
-
-impl Distribution<f32> for Gumbel {
-    /// The `f64` sample rounded to `f32`, clamped to `±f32::MAX`; never `±inf` or NaN.
-    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f32 {
-        let x: f64 = Distribution::<f64>::sample(self, rng);
-        x.clamp(-f64::from(f32::MAX), f64::from(f32::MAX)) as f32
+        self.sample_from_bits(rng.next_u64())
     }
 }

@@ -101,7 +101,7 @@ pub mod simd;
 mod sync;
 
 pub use batch::{DEFAULT_RING_CAPACITY, Logprobs, Method, Sampler};
-pub use distribution::Gumbel;
+pub use distribution::{Gumbel, GumbelError};
 pub use error::Error;
 /// The `half` crate, whose [`bf16`](half::bf16) and [`f16`](half::f16) logits every
 /// sampling function accepts (re-exported so the versions always match).

@@ -16,10 +16,11 @@ mod common;
 
 use common::stats::{ks_critical, ks_statistic};
 
-use gumbel::{Error, Gumbel};
+use gumbel::{Gumbel, GumbelError};
 use rand::distr::Distribution;
-use rand::{RngCore, SeedableRng};
+use rand::{Rng, SeedableRng, TryRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use std::convert::Infallible;
 
 // ---------------------------------------------------------------------------------------
 // 1. construction and misuse
@@ -46,43 +47,30 @@ fn construction_standard_equals_new_0_1() {
 #[test]
 fn construction_rejects_bad_loc() {
     for loc in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
-        match Gumbel::new(loc, 1.0) {
-            Err(Error::InvalidParameter { name, value }) => {
-                assert_eq!(name, "loc");
-                assert!(value.is_nan() && loc.is_nan() || value == loc);
-            }
-            other => panic!("loc = {loc}: expected InvalidParameter, got {other:?}"),
-        }
+        assert_eq!(Gumbel::new(loc, 1.0), Err(GumbelError::LocationNotFinite));
     }
 }
 
 #[test]
 fn construction_rejects_bad_scale() {
-    for scale in [
-        0.0,
-        -0.0,
-        -1.0,
-        -5e-324,
-        f64::NAN,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-    ] {
-        match Gumbel::new(0.0, scale) {
-            Err(Error::InvalidParameter { name, value }) => {
-                assert_eq!(name, "scale");
-                assert_eq!(value.to_bits(), scale.to_bits());
-            }
-            other => panic!("scale = {scale}: expected InvalidParameter, got {other:?}"),
-        }
+    for scale in [0.0, -0.0, -1.0, -5e-324, -f64::MAX] {
+        assert_eq!(Gumbel::new(0.0, scale), Err(GumbelError::ScaleNotPositive));
+    }
+    for scale in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        assert_eq!(Gumbel::new(0.0, scale), Err(GumbelError::ScaleNotFinite));
     }
 }
 
 #[test]
 fn construction_reports_loc_first_and_displays() {
-    let err = Gumbel::new(f64::NAN, -1.0).unwrap_err();
-    assert!(matches!(err, Error::InvalidParameter { name: "loc", .. }));
+    assert_eq!(
+        Gumbel::new(f64::NAN, -1.0),
+        Err(GumbelError::LocationNotFinite)
+    );
     let msg = Gumbel::new(0.0, -2.0).unwrap_err().to_string();
-    assert!(msg.contains("scale") && msg.contains("-2"), "{msg}");
+    assert_eq!(msg, "Gumbel scale is not positive");
+    let err: Box<dyn std::error::Error> = Box::new(GumbelError::ScaleNotFinite);
+    assert_eq!(err.to_string(), "Gumbel scale is not finite");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -381,17 +369,21 @@ fn values_quantile_inverts_cdf() {
 /// A generator that returns the same bits forever.
 struct ConstRng(u64);
 
-impl RngCore for ConstRng {
-    fn next_u32(&mut self) -> u32 {
-        self.0 as u32
+/// (rand 0.10: an infallible generator implements `TryRng<Error = Infallible>`, and
+/// gets `Rng` from it.)
+impl TryRng for ConstRng {
+    type Error = Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok(self.0 as u32)
     }
-    fn next_u64(&mut self) -> u64 {
-        self.0
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        Ok(self.0)
     }
-    fn fill_bytes(&mut self, dst: &mut [u8]) {
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Infallible> {
         for (d, s) in dst.iter_mut().zip(self.0.to_le_bytes().iter().cycle()) {
             *d = *s;
         }
+        Ok(())
     }
 }
 
@@ -425,9 +417,12 @@ fn sampling_extreme_generators_are_finite_and_exact() {
             rel_err(x, want) <= 2.0 * f64::EPSILON,
             "bits {bits:#x}: {x} vs {want}"
         );
-        let y: f32 = Gumbel::STANDARD.sample(&mut ConstRng(bits));
+        let y = Gumbel::STANDARD.sample_f32(&mut ConstRng(bits));
         assert!(y.is_finite());
         assert_eq!(y, x as f32);
+        // the same draws without a generator
+        assert_eq!(Gumbel::STANDARD.sample_from_bits(bits), x);
+        assert_eq!(Gumbel::STANDARD.sample_f32_from_bits(bits), y);
     }
     // The analytic range of the standard sample: [-ln(65 ln 2), 65 ln 2].
     let ln2 = std::f64::consts::LN_2;
@@ -463,7 +458,7 @@ fn sampling_never_infinite_or_nan() {
         let g = Gumbel::new(loc, scale).unwrap();
         for b in bits {
             let x: f64 = g.sample(&mut ConstRng(b));
-            let y: f32 = g.sample(&mut ConstRng(b));
+            let y = g.sample_f32(&mut ConstRng(b));
             assert!(
                 x.is_finite() && y.is_finite(),
                 "{loc} {scale} {b:#x}: {x} {y}"
@@ -481,16 +476,16 @@ fn sampling_clamps_out_of_range_values() {
     let x: f64 = huge.sample(&mut ConstRng(0)); // MAX - 3.8 MAX < -MAX
     assert_eq!(x, -f64::MAX);
     // ... and beyond the f32 range the f32 sample is clamped to ±f32::MAX.
-    let y: f32 = Gumbel::new(1e39, 1.0).unwrap().sample(&mut ConstRng(0));
+    let y = Gumbel::new(1e39, 1.0).unwrap().sample_f32(&mut ConstRng(0));
     assert_eq!(y, f32::MAX);
-    let y: f32 = Gumbel::new(-1e39, 1.0)
+    let y = Gumbel::new(-1e39, 1.0)
         .unwrap()
-        .sample(&mut ConstRng(u64::MAX));
+        .sample_f32(&mut ConstRng(u64::MAX));
     assert_eq!(y, -f32::MAX);
     // In range, f32 samples are the rounded f64 samples.
     let g = Gumbel::new(1e3, 7.0).unwrap();
     let x: f64 = g.sample(&mut ConstRng(12345));
-    let y: f32 = g.sample(&mut ConstRng(12345));
+    let y = g.sample_f32(&mut ConstRng(12345));
     assert_eq!(y, x as f32);
 }
 
@@ -508,9 +503,30 @@ fn sampling_matches_construction_bit_for_bit() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(8);
     let mut raw = rng.clone();
     for _ in 0..10_000 {
-        let y: f32 = g.sample(&mut rng);
+        let y = g.sample_f32(&mut rng);
         let want = (2.5 + 0.3 * reference_standard(raw.next_u64())) as f32;
         assert_eq!(y.to_bits(), want.to_bits());
+    }
+}
+
+#[test]
+fn sampling_infers_f64_and_works_with_rand_0_10() {
+    // No annotations anywhere: one `Distribution` impl, so `x` is f64.
+    let g = Gumbel::new(1.0, 2.0).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+    let x = g.sample(&mut rng);
+    assert!(x.is_finite());
+    // rand's own entry points: `RngExt::sample` and `sample_iter`
+    let y = rand::RngExt::sample(&mut rng, g);
+    assert!(y.is_finite());
+    let v: Vec<_> = g.sample_iter(&mut rng).take(100).collect();
+    assert!(v.iter().all(|x| x.is_finite()));
+    // `sample` is `sample_from_bits` of one `next_u64`, for any generator
+    let mut a = Xoshiro256PlusPlus::seed_from_u64(9);
+    let mut b = a.clone();
+    for _ in 0..100 {
+        assert_eq!(g.sample(&mut a), g.sample_from_bits(b.next_u64()));
+        assert_eq!(g.sample_f32(&mut a), g.sample_f32_from_bits(b.next_u64()));
     }
 }
 
@@ -592,9 +608,7 @@ fn statistical_ks_f32() {
     // f32 rounding moves F by at most ~1e-7, far below the critical D ≈ 2.9e-3.
     let g = Gumbel::new(0.5, 2.0).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
-    let xs: Vec<f64> = (0..N)
-        .map(|_| f64::from(Distribution::<f32>::sample(&g, &mut rng)))
-        .collect();
+    let xs: Vec<f64> = (0..N).map(|_| f64::from(g.sample_f32(&mut rng))).collect();
     let ks = sqrt_n_ks(xs, |x| g.cdf(x));
     println!(
         "KS (0.5, 2) f32: sqrt(n) D = {ks:.4} (critical {:.4})",

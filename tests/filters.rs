@@ -28,7 +28,7 @@ mod common;
 use common::filter_ref::{
     RefCut, kept_from_floor, reference_cut, reference_cut_sorted, sorted_desc,
 };
-use common::rng::{Draws, RngCore, splitmix};
+use common::rng::{Draws, Rng, splitmix};
 use common::{METHODS, NEG_INF, first_argmax};
 use gumbel::half::{bf16, f16};
 use gumbel::simd::{Backend, Isa, with_isa};
@@ -44,7 +44,7 @@ use gumbel::{
 const KINDS: usize = 8;
 
 /// A random row of `n` entries of kind `kind` (at least one finite entry).
-fn row(rng: &mut impl RngCore, n: usize, kind: usize) -> Vec<f32> {
+fn row(rng: &mut impl Rng, n: usize, kind: usize) -> Vec<f32> {
     let sd = [0.5, 2.0, 6.0][rng.below(3)];
     let mut x: Vec<f32> = match kind {
         // continuous
@@ -106,7 +106,7 @@ fn row(rng: &mut impl RngCore, n: usize, kind: usize) -> Vec<f32> {
 
 /// Parameter sets for a row of `n` entries: the named edge cases at each temperature
 /// (and one greedy set), then `random` random combinations.
-fn params_for(rng: &mut impl RngCore, n: usize, random: usize) -> Vec<SamplingParams> {
+fn params_for(rng: &mut impl Rng, n: usize, random: usize) -> Vec<SamplingParams> {
     let d = SamplingParams::default();
     let mut v = Vec::new();
     for t in [0.3f32, 1.0, 2.5] {
@@ -137,7 +137,7 @@ fn params_for(rng: &mut impl RngCore, n: usize, random: usize) -> Vec<SamplingPa
 }
 
 /// A random combination of temperature and filters.
-fn random_params(rng: &mut impl RngCore, n: usize) -> SamplingParams {
+fn random_params(rng: &mut impl Rng, n: usize) -> SamplingParams {
     let t = [0.3f32, 1.0, 2.5, 0.7, 1.8][rng.below(5)];
     let k = match rng.below(6) {
         0 | 1 => 0,
@@ -469,7 +469,7 @@ fn min_p_boundary_is_exact_to_the_ulp() {
 // ---------------------------------------------------------------------------------
 
 /// Adversarial rows of `cols` entries with their parameters.
-fn adversarial(cols: usize, rng: &mut impl RngCore) -> Vec<(Vec<f32>, SamplingParams)> {
+fn adversarial(cols: usize, rng: &mut impl Rng) -> Vec<(Vec<f32>, SamplingParams)> {
     let d = SamplingParams::default();
     let mut rows: Vec<Vec<f32>> = Vec::new();
     // all equal

@@ -20,7 +20,7 @@
 mod common;
 
 use common::METHODS;
-use common::rng::{Draws, RngCore, splitmix};
+use common::rng::{Draws, Rng, splitmix};
 use common::stats::{chi2_critical, pearson, softmax_f64};
 use gumbel::half::{bf16, f16};
 use gumbel::noise::fill_gumbel;

@@ -22,7 +22,7 @@
 mod common;
 
 use common::filter_ref::{RefCut, kept_from_floor, reference_cut_sorted, sorted_desc};
-use common::rng::{Draws, RngCore, splitmix};
+use common::rng::{Draws, Rng, splitmix};
 use common::{METHODS, NEG_INF};
 use gumbel::half::bf16;
 use gumbel::simd::{Backend, Isa, with_isa};
@@ -44,7 +44,7 @@ fn tol(r: f64) -> f64 {
 
 /// A row of `n` logits: N(0, 3), with ties (a fifth of the values rounded to
 /// multiples of 1/2), masks (one in nine) and one far-off value.
-fn row(rng: &mut impl RngCore, n: usize) -> Vec<f32> {
+fn row(rng: &mut impl Rng, n: usize) -> Vec<f32> {
     let mut x: Vec<f32> = (0..n)
         .map(|_| match rng.below(9) {
             0 => NEG_INF,

@@ -5,7 +5,7 @@ mod common;
 
 use gumbel::noise::{self, LANES};
 use gumbel::simd::{self, Isa};
-use rand_xoshiro::rand_core::RngCore;
+use rand_xoshiro::rand_core::Rng;
 use rayon::prelude::*;
 
 /// f64 evaluation of the same uniform the map uses: `t = (c + ½)·2⁻³²` from the low

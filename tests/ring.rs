@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::rng::{Draws, RngCore, splitmix};
+use common::rng::{Draws, Rng, splitmix};
 
 use std::collections::BTreeMap;
 

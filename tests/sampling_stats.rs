@@ -45,7 +45,7 @@ use std::time::Instant;
 
 use gumbel::simd::{Isa, with_isa};
 use gumbel::{Method, Sampler};
-use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use rand_xoshiro::{SplitMix64, Xoshiro256PlusPlus};
 
 /// Significance level of every statistic.

@@ -55,7 +55,7 @@ pub(crate) const fn mix64(mut z: u64) -> u64 {
 /// ```
 /// use gumbel::noise::lane_seed;
 /// use rand_xoshiro::Xoshiro128PlusPlus;
-/// use rand_xoshiro::rand_core::{RngCore, SeedableRng};
+/// use rand_xoshiro::rand_core::{Rng, SeedableRng};
 ///
 /// // Position 16 * 3 + 5 of stream (42, 7) is output 3 of lane 5.
 /// let mut lane5 = Xoshiro128PlusPlus::from_seed(lane_seed(42, 7, 5));
@@ -100,7 +100,7 @@ pub fn lane_generator(seed: u64, stream: u64, lane: usize) -> Xoshiro128PlusPlus
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand_xoshiro::rand_core::RngCore;
+    use rand_xoshiro::rand_core::Rng;
 
     #[test]
     fn scalar_reference_matches_rand_xoshiro() {

@@ -38,7 +38,7 @@ pub fn fill_gumbel(seed: u64, stream: u64, out: &mut [f32]) {
 /// output `p / 16` of lane `p % 16` (see [`lanes`]).
 ///
 /// ```
-/// use rand_xoshiro::rand_core::RngCore;
+/// use rand_xoshiro::rand_core::Rng;
 /// let mut bits = [0u32; 32];
 /// gumbel::noise::fill_bits(1, 2, &mut bits);
 /// let mut lane0 = gumbel::noise::lane_generator(1, 2, 0);

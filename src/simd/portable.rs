@@ -4,10 +4,12 @@
 //! NEON on aarch64, plain scalar code elsewhere. This is the path every target has;
 //! on x86-64 the run-time-selected AVX2 and AVX-512 paths are faster.
 //!
-//! `mul_add` here is `wide`'s, which fuses only when the build enables FMA; the math
-//! in [`super::math`] is accurate within its stated bounds either way.
+//! `mul_add` here is `wide`'s, which fuses only when the build enables FMA on x86-64
+//! (and always on aarch64, NEON); the math in [`super::math`] is accurate within its
+//! stated bounds either way. Masks are whole lanes (all ones or all zeros), so
+//! `select` is `wide`'s lane select.
 
-use wide::{CmpEq, CmpGt, CmpLt, f32x8, i32x8, u32x8};
+use wide::{f32x8, i32x8, u32x8};
 
 use super::vector::Vector;
 
@@ -79,23 +81,23 @@ unsafe impl Vector for V {
     }
     #[inline(always)]
     unsafe fn lt(self, o: Self) -> f32x8 {
-        self.0.cmp_lt(o.0)
+        self.0.simd_lt(o.0)
     }
     #[inline(always)]
     unsafe fn gt(self, o: Self) -> f32x8 {
-        self.0.cmp_gt(o.0)
+        self.0.simd_gt(o.0)
     }
     #[inline(always)]
     unsafe fn eq(self, o: Self) -> f32x8 {
-        self.0.cmp_eq(o.0)
+        self.0.simd_eq(o.0)
     }
     #[inline(always)]
     unsafe fn not_lt(self, o: Self) -> f32x8 {
-        !self.0.cmp_lt(o.0)
+        !self.0.simd_lt(o.0)
     }
     #[inline(always)]
     unsafe fn not_gt(self, o: Self) -> f32x8 {
-        !self.0.cmp_gt(o.0)
+        !self.0.simd_gt(o.0)
     }
     #[inline(always)]
     unsafe fn is_nan(self) -> f32x8 {
@@ -103,7 +105,7 @@ unsafe impl Vector for V {
     }
     #[inline(always)]
     unsafe fn select(m: f32x8, a: Self, b: Self) -> Self {
-        V(m.blend(a.0, b.0))
+        V(m.select(a.0, b.0))
     }
     #[inline(always)]
     unsafe fn mask_or(a: f32x8, b: f32x8) -> f32x8 {
@@ -123,7 +125,7 @@ unsafe impl Vector for V {
     }
     #[inline(always)]
     unsafe fn mask_bits(m: f32x8) -> u32 {
-        m.move_mask() as u32
+        m.to_bitmask()
     }
     #[inline(always)]
     unsafe fn reduce_max(self) -> f32 {

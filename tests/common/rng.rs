@@ -7,7 +7,7 @@
 //! used to write this mix out themselves; the streams are the same numbers.
 
 pub use rand_xoshiro::SplitMix64;
-pub use rand_xoshiro::rand_core::RngCore;
+pub use rand_xoshiro::rand_core::Rng;
 use rand_xoshiro::rand_core::SeedableRng;
 
 /// A SplitMix64 stream whose state starts at `state` (no hashing of the seed: the first
@@ -17,7 +17,7 @@ pub fn splitmix(state: u64) -> SplitMix64 {
 }
 
 /// The draws the tests take from any 64-bit generator.
-pub trait Draws: RngCore {
+pub trait Draws: Rng {
     /// Uniform strictly inside (0, 1), 53-bit resolution: `((x >> 11) + ½)·2⁻⁵³`.
     fn uniform(&mut self) -> f64 {
         ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
@@ -41,4 +41,4 @@ pub trait Draws: RngCore {
     }
 }
 
-impl<R: RngCore> Draws for R {}
+impl<R: Rng> Draws for R {}
