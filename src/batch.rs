@@ -104,6 +104,12 @@ impl Ring {
 /// NaN / `+inf` logit or with every entry masked fails the whole call with an error
 /// naming the (first such) row and column; `out` is left untouched, but the call's
 /// randomness is spent (the next call draws fresh noise).
+///
+/// A batch of **zero rows** (`logits` empty, `cols > 0`, and `out`, `keys`, `y`,
+/// `hard` empty to match) is a no-op: every batch call returns `Ok(())` after the same
+/// argument checks as for any other batch (so a bad temperature or τ is still an
+/// error), writes nothing and spends no randomness — an engine step with no requests
+/// leaves the sampler exactly as it was. `cols == 0` is [`Error::EmptyRow`].
 pub struct Sampler {
     seed: u64,
     backend: Backend,
@@ -404,6 +410,9 @@ impl Sampler {
     /// Sample one token per row of a row-major `rows × cols` batch into `out`
     /// (`out.len() == rows`), in parallel across rows for large batches.
     ///
+    /// Zero rows (empty `logits` and `out`, `cols > 0`) is a no-op `Ok(())` that spends
+    /// no randomness (see [Errors and state](Self#errors-and-state)).
+    ///
     /// # Errors
     /// [`Error::EmptyRow`] (`cols == 0`), [`Error::NotMultipleOfCols`],
     /// [`Error::LengthMismatch`] (`out`), [`Error::InvalidTemperature`],
@@ -413,8 +422,12 @@ impl Sampler {
     /// ```
     /// let logits = [0.0f32, 9.0, 9.0, 0.0];
     /// let mut out = [0u32; 2];
-    /// gumbel::Sampler::new(3).temperature(0.0).sample_batch(&logits, 2, &mut out).unwrap();
+    /// let mut s = gumbel::Sampler::new(3).temperature(0.0);
+    /// s.sample_batch(&logits, 2, &mut out).unwrap();
     /// assert_eq!(out, [1, 0]);
+    /// // an engine step with no requests
+    /// s.sample_batch::<f32>(&[], 2, &mut []).unwrap();
+    /// assert_eq!(s.rows_sampled(), 2);
     /// ```
     pub fn sample_batch<L: Element>(
         &mut self,
@@ -525,10 +538,13 @@ impl Sampler {
     /// For the straight-through estimator use `hard` forward and
     /// [`gumbel_softmax_backward_batch`](crate::gumbel_softmax_backward_batch) on `y` backward.
     ///
+    /// Zero rows (empty `logits`, `y` and `hard`, `cols > 0`) is a no-op `Ok(())`.
+    ///
     /// # Errors
-    /// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
-    /// (`y`, `hard`), [`Error::InvalidTau`], [`Error::InvalidLogit`],
-    /// [`Error::AllMasked`]; `y` and `hard` are untouched on error.
+    /// [`Error::EmptyRow`] (`cols == 0`), [`Error::NotMultipleOfCols`],
+    /// [`Error::LengthMismatch`] (`y`, `hard`), [`Error::InvalidTau`],
+    /// [`Error::InvalidLogit`], [`Error::AllMasked`]; `y` and `hard` are untouched on
+    /// error.
     ///
     /// ```
     /// let (rows, cols) = (2, 5);
@@ -598,6 +614,9 @@ impl Sampler {
             check_len("keys", rows, keys.len())?;
         }
         let s = relaxed::check_tau(tau)?;
+        if rows == 0 {
+            return Ok(()); // zero rows: nothing to draw, no randomness spent
+        }
         let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let mut maxes = vec![(0u32, 0.0f32); rows];
@@ -662,6 +681,9 @@ impl Sampler {
             check_len("keys", rows, keys.len())?;
         }
         let t = Temperature::new(self.temperature)?;
+        if rows == 0 {
+            return Ok(()); // zero rows: nothing to draw, no randomness spent
+        }
         let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let base = self.rows;

@@ -1,0 +1,207 @@
+//! The API seams of issue 12 §3: zero-row batches, the ring's size, allocations the
+//! caller sizes, and what `Error`'s equality means.
+
+mod common;
+
+use common::METHODS;
+use common::rng::{Draws, splitmix};
+
+use gumbel::{Error, Sampler, gumbel_softmax_backward_batch};
+
+/// `rows × cols` logits in [-4, 4], a few masked, from a SplitMix64 stream.
+fn logits(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
+    let mut r = splitmix(seed);
+    (0..rows * cols)
+        .map(|_| {
+            if r.below(17) == 0 {
+                f32::NEG_INFINITY
+            } else {
+                (r.uniform() * 8.0 - 4.0) as f32
+            }
+        })
+        .collect()
+}
+
+/// Every output of one non-empty call of each batch entry point, in order; with
+/// `zero_rows`, every entry point is also called with zero rows before and after each
+/// of them.
+fn trace(mut s: Sampler, zero_rows: bool) -> Vec<u32> {
+    const COLS: usize = 77; // not a multiple of 64: ring calls leave the head unaligned
+    let x = logits(3, COLS, 1);
+    let p: Vec<f32> = x.iter().map(|&v| v.exp()).collect();
+    let keys = [5u64, 6, 7];
+    let mut got = Vec::new();
+    let zero = |s: &mut Sampler| {
+        if !zero_rows {
+            return;
+        }
+        let ctx = format!("{s:?}");
+        let (e, mut none): (&[f32], _) = (&[], [0u32; 0]);
+        assert_eq!(s.sample_batch::<f32>(e, COLS, &mut none), Ok(()), "{ctx}");
+        let half: &[gumbel::half::bf16] = &[];
+        assert_eq!(s.sample_batch(half, COLS, &mut none), Ok(()), "{ctx}");
+        assert_eq!(s.sample_batch_probs(e, COLS, &mut none), Ok(()), "{ctx}");
+        assert_eq!(
+            s.sample_batch_keyed::<f32>(e, COLS, &[], &mut none),
+            Ok(()),
+            "{ctx}"
+        );
+        let mut y = [0.0f32; 0];
+        assert_eq!(
+            s.gumbel_softmax_batch(e, COLS, 0.5, &mut y, &mut none),
+            Ok(()),
+            "{ctx}"
+        );
+        assert_eq!(
+            s.gumbel_softmax_batch_keyed(e, COLS, 0.5, &[], &mut y, &mut none),
+            Ok(()),
+            "{ctx}"
+        );
+    };
+    let mut out = [0u32; 3];
+    let mut y = vec![0.0f32; x.len()];
+    // two ring reads in a row that start unaligned: a zero-row Gumbel-max call in
+    // between that aligned the ring's head would shift the second one
+    for _ in 0..2 {
+        zero(&mut s);
+        s.gumbel_softmax_batch(&x, COLS, 0.7, &mut y, &mut out)
+            .unwrap();
+        got.extend(out);
+        got.extend(y.iter().map(|v| v.to_bits()));
+    }
+    zero(&mut s);
+    s.sample_batch(&x, COLS, &mut out).unwrap();
+    got.extend(out);
+    zero(&mut s);
+    s.sample_batch_probs(&p, COLS, &mut out).unwrap();
+    got.extend(out);
+    zero(&mut s);
+    s.sample_batch_keyed(&x, COLS, &keys, &mut out).unwrap();
+    got.extend(out);
+    zero(&mut s);
+    s.gumbel_softmax_batch_keyed(&x, COLS, 0.7, &keys, &mut y, &mut out)
+        .unwrap();
+    got.extend(out);
+    got.extend(y.iter().map(|v| v.to_bits()));
+    zero(&mut s);
+    s.sample_batch(&x, COLS, &mut out).unwrap();
+    got.extend(out);
+    got.push(s.rows_sampled() as u32);
+    got
+}
+
+/// A batch of zero rows (`logits` empty, `cols > 0`) is `Ok(())` for every batch entry
+/// point, and spends no randomness: a sampler that also makes zero-row calls before and
+/// after each real one gives exactly the same outputs as one that does not — on every
+/// method, with the ring refilled in the background or not.
+#[test]
+fn zero_row_batches_are_no_ops_for_every_entry_point() {
+    for m in METHODS {
+        for background in [false, true] {
+            for t in [1.0f32, 0.0, 0.6] {
+                let make = || {
+                    Sampler::new(11)
+                        .method(m)
+                        .temperature(t)
+                        .ring_capacity(1 << 16)
+                        .background_refill(background)
+                };
+                let want = trace(make(), false);
+                let got = trace(make(), true);
+                let first_diff =
+                    (0..want.len().max(got.len())).find(|&i| got.get(i) != want.get(i));
+                assert_eq!(
+                    first_diff, None,
+                    "{m:?} T={t} background {background}: outputs differ"
+                );
+            }
+        }
+    }
+    // the backward pass too
+    assert_eq!(
+        gumbel_softmax_backward_batch(&[], &[], 5, 1.0, &mut []),
+        Ok(())
+    );
+}
+
+/// Zero rows keeps every other check: `cols == 0` is still `EmptyRow`, outputs and keys
+/// must still match the (zero) rows, and a bad temperature or τ is still an error.
+#[test]
+fn zero_row_batches_still_check_their_arguments() {
+    let mismatch = |what, found| Error::LengthMismatch {
+        what,
+        expected: 0,
+        found,
+    };
+    for m in METHODS {
+        let ctx = format!("{m:?}");
+        let mut s = Sampler::new(3).method(m);
+        let e: &[f32] = &[];
+        let mut one = [7u32; 1];
+        let mut y1 = [0.5f32; 1];
+        assert_eq!(s.sample_batch(e, 0, &mut []), Err(Error::EmptyRow), "{ctx}");
+        assert_eq!(s.sample_batch_probs(e, 0, &mut []), Err(Error::EmptyRow));
+        assert_eq!(
+            s.sample_batch_keyed(e, 0, &[], &mut []),
+            Err(Error::EmptyRow)
+        );
+        assert_eq!(
+            s.gumbel_softmax_batch(e, 0, 1.0, &mut [], &mut []),
+            Err(Error::EmptyRow)
+        );
+        assert_eq!(
+            s.sample_batch(e, 4, &mut one),
+            Err(mismatch("out", 1)),
+            "{ctx}"
+        );
+        assert_eq!(one, [7], "{ctx}: out written");
+        assert_eq!(
+            s.sample_batch_keyed(e, 4, &[1], &mut []),
+            Err(mismatch("keys", 1)),
+            "{ctx}"
+        );
+        assert_eq!(
+            s.gumbel_softmax_batch(e, 4, 1.0, &mut [], &mut one),
+            Err(mismatch("hard", 1)),
+            "{ctx}"
+        );
+        assert_eq!(
+            s.gumbel_softmax_batch(e, 4, 1.0, &mut y1, &mut []),
+            Err(mismatch("y", 1)),
+            "{ctx}"
+        );
+        assert_eq!(
+            s.gumbel_softmax_batch_keyed(e, 4, 1.0, &[1], &mut [], &mut []),
+            Err(mismatch("keys", 1)),
+            "{ctx}"
+        );
+        assert_eq!(
+            s.gumbel_softmax_batch(e, 4, 0.0, &mut [], &mut []),
+            Err(Error::InvalidTau(0.0)),
+            "{ctx}"
+        );
+        let mut bad = Sampler::new(3).method(m).temperature(-1.0);
+        assert_eq!(
+            bad.sample_batch(e, 4, &mut []),
+            Err(Error::InvalidTemperature(-1.0)),
+            "{ctx}"
+        );
+        assert_eq!(s.rows_sampled(), 0, "{ctx}");
+    }
+    assert_eq!(
+        gumbel_softmax_backward_batch(&[], &[], 0, 1.0, &mut []),
+        Err(Error::EmptyRow)
+    );
+    assert_eq!(
+        gumbel_softmax_backward_batch(&[], &[], 5, -1.0, &mut []),
+        Err(Error::InvalidTau(-1.0))
+    );
+    assert_eq!(
+        gumbel_softmax_backward_batch(&[], &[1.0], 5, 1.0, &mut []),
+        Err(Error::LengthMismatch {
+            what: "grad_y",
+            expected: 0,
+            found: 1
+        })
+    );
+}
