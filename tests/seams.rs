@@ -205,3 +205,138 @@ fn zero_row_batches_still_check_their_arguments() {
         })
     );
 }
+
+/// One error of every variant, several with NaN payloads.
+fn one_of_each() -> Vec<Error> {
+    let nan = f32::NAN;
+    vec![
+        Error::InvalidParameter {
+            name: "scale",
+            value: f64::NAN,
+        },
+        Error::InvalidLogit {
+            row: 1,
+            col: 2,
+            value: nan,
+        },
+        Error::InvalidProbability {
+            row: 1,
+            col: 2,
+            value: nan,
+        },
+        Error::InvalidNoise {
+            index: 3,
+            value: nan,
+        },
+        Error::NonFinite {
+            what: "y",
+            index: 3,
+            value: nan,
+        },
+        Error::ScoreOverflow { row: 4 },
+        Error::AllMasked { row: 4 },
+        Error::EmptyRow,
+        Error::NotMultipleOfCols { len: 5, cols: 2 },
+        Error::LengthMismatch {
+            what: "out",
+            expected: 1,
+            found: 2,
+        },
+        Error::ClaimTooLarge {
+            requested: 9,
+            capacity: 8,
+        },
+        Error::InvalidTemperature(nan),
+        Error::InvalidTau(nan),
+        Error::InvalidUniform(f64::NAN),
+        Error::IsaUnavailable(gumbel::simd::Isa::Scalar),
+    ]
+}
+
+/// `Error`'s equality: same variant and fields, floats by bit pattern — so every
+/// error, NaN payloads included, equals itself and its clone and nothing else of the
+/// list; `==` is an equivalence (`Error: Eq`).
+#[test]
+fn errors_equal_themselves_nan_payloads_included() {
+    fn is_eq<T: Eq>() {}
+    is_eq::<Error>();
+    let all = one_of_each();
+    for (i, a) in all.iter().enumerate() {
+        assert_eq!(a, a, "{a:?} != itself");
+        assert_eq!(*a, a.clone(), "{a:?} != its clone");
+        for (j, b) in all.iter().enumerate() {
+            assert_eq!(a == b, i == j, "{a:?} vs {b:?}");
+            assert_eq!(a == b, b == a, "{a:?} vs {b:?}: not symmetric");
+        }
+    }
+    // floats are compared by bits: signed zeros and NaN payloads are told apart
+    let quiet = f32::NAN;
+    let other_nan = f32::from_bits(quiet.to_bits() | 1);
+    assert!(other_nan.is_nan());
+    assert_ne!(
+        Error::InvalidTemperature(0.0),
+        Error::InvalidTemperature(-0.0)
+    );
+    assert_ne!(
+        Error::InvalidTau(quiet),
+        Error::InvalidTau(other_nan),
+        "different NaN payloads"
+    );
+    assert_ne!(Error::InvalidUniform(0.0), Error::InvalidUniform(-0.0));
+    assert_eq!(Error::InvalidTau(1.5), Error::InvalidTau(1.5));
+    // fields other than the value count too
+    let logit = |row, col, value| Error::InvalidLogit { row, col, value };
+    assert_ne!(logit(0, 1, quiet), logit(1, 1, quiet));
+    assert_ne!(logit(0, 1, quiet), logit(0, 2, quiet));
+    assert_ne!(
+        logit(0, 1, quiet),
+        Error::InvalidProbability {
+            row: 0,
+            col: 1,
+            value: quiet
+        }
+    );
+    assert_ne!(
+        Error::NonFinite {
+            what: "y",
+            index: 0,
+            value: 1.0
+        },
+        Error::NonFinite {
+            what: "grad_y",
+            index: 0,
+            value: 1.0
+        }
+    );
+}
+
+/// The errors the API returns for NaN input compare equal to the expected value, so
+/// `assert_eq!` works on them.
+#[test]
+fn nan_errors_from_the_api_compare_equal() {
+    let nan = f32::NAN;
+    assert_eq!(
+        gumbel::gumbel_max(&[0.0, nan], &[0.0, 0.0], 1.0),
+        Err(Error::InvalidLogit {
+            row: 0,
+            col: 1,
+            value: nan
+        })
+    );
+    assert_eq!(
+        gumbel::gumbel_max_probs(&[nan], &[0.0], 1.0),
+        Err(Error::InvalidProbability {
+            row: 0,
+            col: 0,
+            value: nan
+        })
+    );
+    assert_eq!(
+        Sampler::new(1).temperature(nan).sample(&[0.0f32, 1.0]),
+        Err(Error::InvalidTemperature(nan))
+    );
+    assert_eq!(
+        gumbel::softmax_roulette(&[0.0f32, 1.0], f64::NAN, 1.0),
+        Err(Error::InvalidUniform(f64::NAN))
+    );
+}
