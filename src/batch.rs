@@ -225,8 +225,22 @@ impl Sampler {
     /// least twice `rows × cols` of your batches. Replaces the ring (its noise is
     /// discarded; positions are never reused).
     ///
+    /// The builder allocates nothing, so it cannot fail: a capacity that cannot be had
+    /// (more memory than the allocator gives, or a size near `usize::MAX`) is
+    /// [`Error::RingAllocation`] from the first call that needs the ring — a
+    /// `GumbelMax` sample at `T > 0`, a [`gumbel_softmax_batch`](Self::gumbel_softmax_batch),
+    /// or [`try_refill`](Self::try_refill), which reports it at once — never an abort.
+    /// Methods that read no ring are unaffected.
+    ///
     /// ```
-    /// let s = gumbel::Sampler::new(7).ring_capacity(1 << 20);
+    /// use gumbel::{Error, Method, Sampler};
+    /// let s = Sampler::new(7).ring_capacity(1 << 20);
+    ///
+    /// let mut huge = Sampler::new(7).ring_capacity(1 << 62); // 16 EiB of noise
+    /// assert_eq!(huge.try_refill(), Err(Error::RingAllocation { requested: 1 << 62 }));
+    /// assert!(matches!(huge.sample(&[0.0f32, 1.0]), Err(Error::RingAllocation { .. })));
+    /// let mut fused = Sampler::new(7).ring_capacity(1 << 62).method(Method::GumbelMaxFused);
+    /// assert!(fused.sample(&[0.0f32, 1.0]).is_ok());
     /// ```
     pub fn ring_capacity(self, capacity: usize) -> Sampler {
         self.rebuild_ring(capacity)
@@ -328,7 +342,8 @@ impl Sampler {
     }
 
     /// Top up the noise ring now (parallel across blocks). Call it off the critical
-    /// path, e.g. while the model computes the next logits.
+    /// path, e.g. while the model computes the next logits. A ring whose capacity
+    /// cannot be allocated is left alone ([`try_refill`](Self::try_refill) reports it).
     ///
     /// ```
     /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
@@ -337,6 +352,22 @@ impl Sampler {
     /// ```
     pub fn refill(&mut self) {
         self.ring.with(|r| r.refill())
+    }
+
+    /// [`refill`](Self::refill), reporting whether the ring's buffer could be
+    /// allocated (`refill` skips a ring it cannot allocate; the sampling calls that
+    /// need it then return the error).
+    ///
+    /// # Errors
+    /// [`Error::RingAllocation`] if the ring's capacity cannot be allocated.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
+    /// s.try_refill().unwrap();
+    /// assert_eq!(s.noise_ready(), 1 << 16);
+    /// ```
+    pub fn try_refill(&mut self) -> Result<(), Error> {
+        self.ring.with(|r| r.try_refill())
     }
 
     /// Noise values ready in the ring.
@@ -785,20 +816,24 @@ impl Sampler {
 /// Hand `n` ring values (`n` a multiple of 64, starting at a multiple of 64) and the
 /// maxima of their 64-blocks to `f`: claimed in place when they fit the ring (under the
 /// background refiller's lock if there is one), copied into `spare` otherwise.
+///
+/// # Errors
+/// [`Error::RingAllocation`] if the ring's buffer cannot be allocated (`f` not run),
+/// or `f`'s error.
 fn with_ring_blocks<R>(
     ring: &mut Ring,
     spare: (&mut Vec<f32>, &mut Vec<f32>),
     b: Backend,
     n: usize,
-    f: impl FnOnce(&[f32], &[f32]) -> R,
-) -> R {
+    f: impl FnOnce(&[f32], &[f32]) -> Result<R, Error>,
+) -> Result<R, Error> {
     match ring {
         Ring::Local(r) if n <= r.capacity() => {
-            let (g, gm) = r.claim_blocks(n).expect("n fits the capacity");
+            let (g, gm) = r.claim_blocks(n)?;
             f(g, gm)
         }
         Ring::Background(bg) if n <= bg.with_ring(|r| r.capacity()) => {
-            bg.claim_blocks_with(n, f).expect("n fits the capacity")
+            bg.claim_blocks_with(n, f)?
         }
         ring => {
             let (g, gm) = spare;
@@ -816,17 +851,18 @@ fn with_ring_blocks<R>(
 
 /// Hand `n` ring values to `f`: claimed in place when they fit the ring (under the
 /// background refiller's lock if there is one), copied into `spare` otherwise.
+///
+/// # Errors
+/// As [`with_ring_blocks`].
 fn with_ring_noise<R>(
     ring: &mut Ring,
     spare: &mut Vec<f32>,
     n: usize,
-    f: impl FnOnce(&[f32]) -> R,
-) -> R {
+    f: impl FnOnce(&[f32]) -> Result<R, Error>,
+) -> Result<R, Error> {
     match ring {
-        Ring::Local(r) if n <= r.capacity() => f(r.claim(n).expect("n fits the capacity")),
-        Ring::Background(b) if n <= b.with_ring(|r| r.capacity()) => {
-            b.claim_with(n, f).expect("n fits the capacity")
-        }
+        Ring::Local(r) if n <= r.capacity() => f(r.claim(n)?),
+        Ring::Background(b) if n <= b.with_ring(|r| r.capacity()) => b.claim_with(n, f)?,
         ring => {
             spare.resize(n, 0.0);
             ring.with(|r| r.claim_into(spare));

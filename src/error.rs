@@ -131,6 +131,15 @@ pub enum Error {
     InvalidUniform(f64),
     /// The requested instruction set is not available on this CPU.
     IsaUnavailable(Isa),
+    /// A noise ring's buffer could not be allocated: its capacity (set with
+    /// [`Sampler::ring_capacity`](crate::Sampler::ring_capacity) or
+    /// [`NoiseRing::new`](crate::noise::NoiseRing::new), or grown for a batch) is more
+    /// memory than the allocator gives. Returned by the first call that needs the
+    /// buffer, instead of aborting the process; nothing is handed out or written.
+    RingAllocation {
+        /// The ring's capacity, in noise values (4 bytes each, plus a small table).
+        requested: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -203,6 +212,14 @@ impl fmt::Display for Error {
             }
             Error::IsaUnavailable(isa) => {
                 write!(f, "instruction set {isa} is not available on this CPU")
+            }
+            Error::RingAllocation { requested } => {
+                write!(f, "cannot allocate a noise ring of {requested} values (")?;
+                match requested.checked_mul(size_of::<f32>()) {
+                    Some(bytes) => write!(f, "{bytes} bytes")?,
+                    None => write!(f, "more than usize::MAX bytes")?,
+                }
+                write!(f, "); choose a smaller ring capacity")
             }
         }
     }
@@ -278,6 +295,7 @@ impl PartialEq for Error {
             }
             (InvalidUniform(u), InvalidUniform(v)) => same64(*u, *v),
             (IsaUnavailable(a), IsaUnavailable(b)) => a == b,
+            (RingAllocation { requested }, RingAllocation { requested: r }) => requested == r,
             // every variant, no wildcard: a new variant fails to compile until it has an
             // arm above (rather than silently comparing unequal to itself)
             (
@@ -295,7 +313,8 @@ impl PartialEq for Error {
                 | InvalidTemperature(_)
                 | InvalidTau(_)
                 | InvalidUniform(_)
-                | IsaUnavailable(_),
+                | IsaUnavailable(_)
+                | RingAllocation { .. },
                 _,
             ) => false,
         }

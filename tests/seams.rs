@@ -6,7 +6,12 @@ mod common;
 use common::METHODS;
 use common::rng::{Draws, splitmix};
 
-use gumbel::{Error, Sampler, gumbel_softmax_backward_batch};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use gumbel::noise::{MAX_BLOCK, NoiseRing, RING_BLOCK};
+use gumbel::{Error, Method, Sampler, gumbel_softmax_backward_batch};
 
 /// `rows × cols` logits in [-4, 4], a few masked, from a SplitMix64 stream.
 fn logits(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
@@ -339,4 +344,175 @@ fn nan_errors_from_the_api_compare_equal() {
         gumbel::softmax_roulette(&[0.0f32, 1.0], f64::NAN, 1.0),
         Err(Error::InvalidUniform(f64::NAN))
     );
+}
+
+/// Run `f` on a detached thread and wait for it at most a minute: a hang fails the
+/// test with a message instead of blocking the test binary.
+fn watchdog<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(Duration::from_secs(60)) {
+        Ok(Ok(v)) => v,
+        Ok(Err(p)) => std::panic::resume_unwind(p),
+        Err(_) => panic!("{what}: hung for a minute"),
+    }
+}
+
+/// Capacities no allocator provides: 4 TiB (the abort), 256 TiB, sizes whose
+/// byte count overflows `isize`, and sizes within a block of `usize::MAX`, where
+/// rounding up to whole blocks used to wrap.
+///
+/// The first two fail on any machine that does not overcommit without limit; where
+/// the allocator would hand them out (`vm.overcommit_memory = 1`) a refill would then
+/// touch them all, so they are left out there. The others fail everywhere.
+fn impossible_capacities() -> Vec<usize> {
+    let always = [
+        1 << 62,
+        usize::MAX / 2,
+        usize::MAX - RING_BLOCK,
+        usize::MAX - 1,
+        usize::MAX,
+    ];
+    let mut caps = Vec::new();
+    for cap in [1 << 40, 1 << 46] {
+        if NoiseRing::new(0, cap).allocate().is_err() {
+            caps.push(cap);
+        } else {
+            eprintln!("this allocator hands out a ring of {cap} values: not testing it");
+        }
+    }
+    for cap in always {
+        assert!(NoiseRing::new(0, cap).allocate().is_err(), "capacity {cap}");
+    }
+    caps.extend(always);
+    caps
+}
+
+/// A `NoiseRing` whose buffer cannot be allocated: never wraps its capacity, reports
+/// `RingAllocation` from every call that needs the buffer (handing nothing out), and
+/// still serves `claim_into` with the right positions.
+#[test]
+fn noise_ring_of_impossible_capacity_is_an_error() {
+    for cap in impossible_capacities() {
+        let ctx = format!("capacity {cap}");
+        let mut ring = NoiseRing::new(3, cap);
+        let c = ring.capacity();
+        assert!(c > 0 && c.is_multiple_of(RING_BLOCK), "{ctx}: capacity {c}");
+        assert!(
+            c >= cap.min(usize::MAX / RING_BLOCK * RING_BLOCK),
+            "{ctx}: wrapped to {c}"
+        );
+        let want = Err(Error::RingAllocation { requested: c });
+        assert_eq!(ring.allocate(), want, "{ctx}");
+        assert_eq!(ring.try_refill(), want, "{ctx}");
+        ring.refill(); // does nothing
+        assert_eq!(ring.claim(10).map(|g| g.len()), want.map(|()| 0), "{ctx}");
+        assert_eq!(
+            ring.claim_blocks(MAX_BLOCK).map(|g| g.0.len()),
+            Err(Error::RingAllocation { requested: c }),
+            "{ctx}"
+        );
+        assert_eq!(
+            (ring.position(), ring.ready(), ring.heap_bytes()),
+            (0, 0, 0),
+            "{ctx}"
+        );
+        // claim_into generates the same positions straight into the output
+        let mut got = vec![0.0f32; 1000];
+        ring.claim_into(&mut got);
+        let mut want = vec![0.0f32; 1000];
+        NoiseRing::new(3, 1 << 14).claim_into(&mut want);
+        assert_eq!(got, want, "{ctx}: claim_into");
+        assert_eq!(ring.position(), 1000, "{ctx}");
+        let msg = Error::RingAllocation { requested: c }.to_string();
+        assert!(msg.contains(&c.to_string()), "{ctx}: {msg}");
+    }
+    let msg = Error::RingAllocation {
+        requested: usize::MAX,
+    }
+    .to_string();
+    assert!(msg.contains("more than usize::MAX bytes"), "{msg}");
+}
+
+/// The same ring kept by a background refiller: the refiller neither spins nor
+/// aborts, `wait_full` returns, claims are errors, and the drop joins the thread.
+#[test]
+fn background_ring_of_impossible_capacity_is_an_error() {
+    for cap in impossible_capacities() {
+        watchdog("background ring", move || {
+            let ctx = format!("capacity {cap}");
+            let bg = NoiseRing::new(3, cap).into_background();
+            bg.wait_full();
+            let c = bg.with_ring(|r| r.capacity());
+            let want = Err(Error::RingAllocation { requested: c });
+            assert_eq!(
+                bg.claim_with(10, |g| g.len()),
+                want.clone().map(|()| 0),
+                "{ctx}"
+            );
+            assert_eq!(
+                bg.claim_blocks_with(MAX_BLOCK, |g, _| g.len()),
+                want.map(|()| 0),
+                "{ctx}"
+            );
+            assert_eq!(bg.ready(), 0, "{ctx}");
+            let mut v = vec![0.0f32; 100];
+            bg.with_ring(|r| r.claim_into(&mut v));
+            assert!(v.iter().all(|g| g.is_finite()), "{ctx}");
+            drop(bg);
+        });
+    }
+}
+
+/// `Sampler::ring_capacity` with a capacity that cannot be had: the builder stays
+/// infallible, and the first call that needs the ring returns `RingAllocation` with
+/// `out` untouched — on the caller's thread or with a background refiller. Methods and
+/// calls that read no ring are unaffected.
+#[test]
+fn sampler_ring_of_impossible_capacity_is_an_error() {
+    let cols = 300;
+    let x = logits(2, cols, 4);
+    for cap in impossible_capacities() {
+        for background in [false, true] {
+            let x = x.clone();
+            watchdog("sampler", move || {
+                let ctx = format!("capacity {cap} background {background}");
+                let make = |m| {
+                    Sampler::new(5)
+                        .ring_capacity(cap)
+                        .method(m)
+                        .background_refill(background)
+                };
+                let mut s = make(Method::GumbelMax);
+                s.wait_for_noise(); // returns: the ring cannot fill
+                s.refill(); // does nothing
+                let is_alloc =
+                    |r: Result<(), Error>| matches!(r, Err(Error::RingAllocation { .. }));
+                assert!(is_alloc(s.try_refill()), "{ctx}");
+                let mut out = [u32::MAX; 2];
+                assert!(is_alloc(s.sample_batch(&x, cols, &mut out)), "{ctx}");
+                assert_eq!(out, [u32::MAX; 2], "{ctx}: out written");
+                assert!(matches!(
+                    s.sample(&x[..cols]),
+                    Err(Error::RingAllocation { .. })
+                ));
+                let mut y = vec![0.0f32; x.len()];
+                assert!(is_alloc(
+                    s.gumbel_softmax_batch(&x, cols, 1.0, &mut y, &mut out)
+                ));
+                assert_eq!(out, [u32::MAX; 2], "{ctx}: hard written");
+                // no ring needed: greedy, keyed, fused, roulette
+                s.sample_batch_keyed(&x, cols, &[1, 2], &mut out).unwrap();
+                let mut greedy = make(Method::GumbelMax).temperature(0.0);
+                greedy.sample_batch(&x, cols, &mut out).unwrap();
+                for m in [Method::GumbelMaxFused, Method::SoftmaxRoulette] {
+                    let mut s = make(m);
+                    s.sample_batch(&x, cols, &mut out).unwrap();
+                    s.sample_batch(&x, cols, &mut out).unwrap();
+                }
+            });
+        }
+    }
 }

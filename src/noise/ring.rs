@@ -83,6 +83,11 @@ pub(crate) fn fill_positions(k: Backend, seed: u64, start: u64, out: &mut [f32])
 ///   thread, or which [`with_isa`](crate::simd::with_isa) scope, refills or claims.
 /// * **Observable cost.** [`generated_on_claim`](Self::generated_on_claim) counts noise
 ///   made on the critical path (zero when the ring was full enough).
+/// * **Fallible memory.** The buffer is allocated at the first refill or claim, never
+///   by [`new`](Self::new), and fallibly: a capacity that cannot be had makes the calls
+///   that need the buffer return
+///   [`Error::RingAllocation`](crate::Error::RingAllocation) (see
+///   [`allocate`](Self::allocate)), never abort the process.
 ///
 /// ```
 /// use gumbel::noise::NoiseRing;
@@ -112,16 +117,28 @@ pub struct NoiseRing {
     filled: u64,
     on_claim: u64,
     in_refill: u64,
+    /// The last attempt to allocate the buffer failed (cleared when one succeeds).
+    alloc_failed: bool,
 }
 
 impl NoiseRing {
     /// A ring of `capacity` values (rounded up to a multiple of [`RING_BLOCK`], at least
     /// one block), seeded with `seed`. Starts empty: call [`refill`](Self::refill).
     ///
+    /// Allocates nothing: the buffer is allocated when it is first needed (or by
+    /// [`allocate`](Self::allocate)), fallibly. A capacity within a block of
+    /// `usize::MAX`, where rounding up would wrap, is rounded *down* to the last whole
+    /// block instead — a size no allocator provides, so it fails like any other
+    /// capacity that cannot be had: with
+    /// [`Error::RingAllocation`](crate::Error::RingAllocation) from the first call that
+    /// needs the buffer.
+    ///
     /// ```
-    /// let ring = gumbel::noise::NoiseRing::new(1, 100);
-    /// assert_eq!(ring.capacity(), gumbel::noise::RING_BLOCK);
+    /// use gumbel::noise::{NoiseRing, RING_BLOCK};
+    /// let ring = NoiseRing::new(1, 100);
+    /// assert_eq!(ring.capacity(), RING_BLOCK);
     /// assert_eq!(ring.ready(), 0);
+    /// assert_eq!(NoiseRing::new(1, usize::MAX).capacity(), usize::MAX / RING_BLOCK * RING_BLOCK);
     /// ```
     pub fn new(seed: u64, capacity: usize) -> NoiseRing {
         NoiseRing::with_backend(seed, capacity, Backend::active())
@@ -135,7 +152,7 @@ impl NoiseRing {
     /// assert_eq!(ring.isa(), Isa::Scalar);
     /// ```
     pub fn with_backend(seed: u64, capacity: usize, backend: Backend) -> NoiseRing {
-        let cap = capacity.max(1).div_ceil(RING_BLOCK) * RING_BLOCK;
+        let cap = whole_blocks(capacity);
         NoiseRing {
             seed,
             backend,
@@ -148,6 +165,7 @@ impl NoiseRing {
             filled: 0,
             on_claim: 0,
             in_refill: 0,
+            alloc_failed: false,
         }
     }
 
@@ -170,18 +188,66 @@ impl NoiseRing {
         self.cap
     }
 
+    /// Allocate the buffer and the block-max table now, instead of at the first refill
+    /// or claim (which do it themselves). Does nothing if they are allocated.
+    ///
+    /// # Errors
+    /// [`Error::RingAllocation`](crate::Error::RingAllocation) if the memory cannot be
+    /// had (the ring stays unallocated; later calls try again).
+    ///
+    /// ```
+    /// use gumbel::{Error, noise::NoiseRing};
+    /// let mut ring = NoiseRing::new(1, 1 << 16);
+    /// assert_eq!(ring.heap_bytes(), 0);
+    /// ring.allocate().unwrap();
+    /// assert!(ring.heap_bytes() >= 4 << 16);
+    /// let mut huge = NoiseRing::new(1, 1 << 62); // 16 EiB
+    /// assert_eq!(huge.allocate(), Err(Error::RingAllocation { requested: 1 << 62 }));
+    /// assert_eq!(huge.heap_bytes(), 0);
+    /// ```
+    pub fn allocate(&mut self) -> Result<(), crate::Error> {
+        let res = self.storage();
+        self.alloc_failed = res.is_err();
+        res
+    }
+
     /// Allocate the buffer and the block-max table on first use, so a ring that is
-    /// never claimed from (a sampler on another method) costs no memory.
-    fn storage(&mut self) {
-        if self.store.is_empty() {
-            let store = vec![0.0f32; self.cap + 15];
-            // at most 15 f32 to the next 64-byte boundary (if the platform says it
-            // cannot be reached, stores stay plain: the kernel checks alignment itself)
-            self.off = store.as_ptr().align_offset(64).min(15);
-            self.store = store;
-            // zeroed (lazily, by the allocator): an entry is written with its block
-            self.gmax = vec![0.0; self.cap / MAX_BLOCK];
+    /// never claimed from (a sampler on another method) costs no memory. Fallible:
+    /// user-sized memory must not abort the process.
+    fn storage(&mut self) -> Result<(), crate::Error> {
+        if !self.store.is_empty() {
+            return Ok(());
         }
+        let failed = crate::Error::RingAllocation {
+            requested: self.cap,
+        };
+        // at most 15 f32 to the next 64-byte boundary; zeroed lazily by the allocator
+        // (calloc), so untouched pages cost nothing until a block is written
+        let len = self.cap.checked_add(15).ok_or(failed.clone())?;
+        let store: Vec<f32> =
+            bytemuck::allocation::try_zeroed_vec(len).map_err(|()| failed.clone())?;
+        // an entry is written with its block
+        let gmax: Vec<f32> =
+            bytemuck::allocation::try_zeroed_vec(self.cap / MAX_BLOCK).map_err(|()| failed)?;
+        // if the platform says the boundary cannot be reached, stores stay plain: the
+        // kernel checks alignment itself
+        self.off = store.as_ptr().align_offset(64).min(15);
+        self.store = store;
+        self.gmax = gmax;
+        Ok(())
+    }
+
+    /// Heap memory the ring holds, in bytes: 0 until the buffer is allocated (at the
+    /// first refill or claim, or by [`allocate`](Self::allocate)).
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(1, 1 << 16);
+    /// assert_eq!(ring.heap_bytes(), 0);
+    /// ring.refill();
+    /// assert!(ring.heap_bytes() >= 4 << 16);
+    /// ```
+    pub fn heap_bytes(&self) -> usize {
+        (self.store.capacity() + self.gmax.capacity()) * size_of::<f32>()
     }
 
     fn buf(&self) -> &[f32] {
@@ -252,15 +318,17 @@ impl NoiseRing {
     }
 
     /// One past the last position that may be generated now without overwriting
-    /// unconsumed noise.
+    /// unconsumed noise (saturating: a ring too large to allocate must not wrap here).
     fn limit(&self) -> u64 {
-        (self.head / RING_BLOCK as u64 + self.nblocks()) * RING_BLOCK as u64
+        (self.head / RING_BLOCK as u64)
+            .saturating_add(self.nblocks())
+            .saturating_mul(RING_BLOCK as u64)
     }
 
     /// Generate whole blocks covering positions `[filled, upto)` (`upto <= limit`),
-    /// with non-temporal stores if `stream`.
+    /// with non-temporal stores if `stream`. The buffer must be allocated.
     fn generate(&mut self, upto: u64, stream: bool) -> u64 {
-        self.storage();
+        debug_assert!(!self.store.is_empty(), "generate into an unallocated ring");
         let k = self.backend;
         let bl = RING_BLOCK as u64;
         let first = self.filled / bl;
@@ -315,15 +383,35 @@ impl NoiseRing {
     /// across blocks on the rayon pool. Call it off the critical path. A refill of at
     /// least [`STREAM_REFILL_MIN`] values writes around the cache (same values).
     ///
+    /// Allocates the buffer on first use; if that fails, the refill does nothing (the
+    /// claims that need the buffer report the error; [`try_refill`](Self::try_refill)
+    /// reports it here).
+    ///
     /// ```
     /// let mut ring = gumbel::noise::NoiseRing::new(3, 1 << 15);
     /// ring.refill();
     /// assert_eq!(ring.ready(), 1 << 15);
     /// ```
     pub fn refill(&mut self) {
+        let _ = self.try_refill();
+    }
+
+    /// [`refill`](Self::refill), reporting whether the buffer could be allocated.
+    ///
+    /// # Errors
+    /// [`Error::RingAllocation`](crate::Error::RingAllocation) if the buffer cannot be
+    /// allocated; nothing is generated then.
+    ///
+    /// ```
+    /// let mut ring = gumbel::noise::NoiseRing::new(3, 1 << 62);
+    /// assert!(ring.try_refill().is_err()); // 16 EiB: an error, not an abort
+    /// ```
+    pub fn try_refill(&mut self) -> Result<(), crate::Error> {
+        self.allocate()?;
         let limit = self.limit();
         let stream = limit.saturating_sub(self.filled) >= STREAM_REFILL_MIN as u64;
         self.in_refill += self.generate(limit, stream);
+        Ok(())
     }
 
     /// Hand out the next `n` values, contiguous and never handed out before.
@@ -334,7 +422,9 @@ impl NoiseRing {
     ///
     /// # Errors
     /// [`Error::ClaimTooLarge`](crate::Error::ClaimTooLarge) if `n > capacity()`:
-    /// use [`claim_into`](Self::claim_into) for that.
+    /// use [`claim_into`](Self::claim_into) for that;
+    /// [`Error::RingAllocation`](crate::Error::RingAllocation) if the buffer cannot be
+    /// allocated (nothing is handed out then).
     ///
     /// ```
     /// let mut ring = gumbel::noise::NoiseRing::new(7, 1 << 14);
@@ -348,9 +438,19 @@ impl NoiseRing {
         Ok(&self.buf()[slot..slot + n])
     }
 
+    /// Where a claim of `n <= capacity` values starts: at the head, or at the next
+    /// multiple of the capacity if it would run past the end of the buffer.
+    fn claim_start(&self, n: usize) -> u64 {
+        let slot = (self.head % self.cap as u64) as usize;
+        if n > self.cap - slot {
+            self.head + (self.cap - slot) as u64
+        } else {
+            self.head
+        }
+    }
+
     /// Hand out `n` positions (a claim's bookkeeping): the slot they start at.
     fn take(&mut self, n: usize) -> Result<usize, crate::Error> {
-        self.storage();
         let cap = self.cap;
         if n > cap {
             return Err(crate::Error::ClaimTooLarge {
@@ -358,18 +458,15 @@ impl NoiseRing {
                 capacity: cap,
             });
         }
-        let mut slot = (self.head % cap as u64) as usize;
-        if slot + n > cap {
-            self.head += (cap - slot) as u64;
-            slot = 0;
-            self.filled = self.filled.max(self.head);
-        }
-        let end = self.head + n as u64;
+        self.allocate()?;
+        let start = self.claim_start(n);
+        self.skip_to(start);
+        let end = start + n as u64;
         if self.filled < end {
             self.on_claim += self.generate(end, false);
         }
         self.head = end;
-        Ok(slot)
+        Ok((start % cap as u64) as usize)
     }
 
     /// A claim of `n` values (`n` a multiple of [`MAX_BLOCK`]) that starts at a
@@ -381,7 +478,8 @@ impl NoiseRing {
     /// # Errors
     /// [`Error::ClaimTooLarge`](crate::Error::ClaimTooLarge) if `n > capacity()`;
     /// [`Error::LengthMismatch`](crate::Error::LengthMismatch) if `n` is not a multiple
-    /// of [`MAX_BLOCK`].
+    /// of [`MAX_BLOCK`]; [`Error::RingAllocation`](crate::Error::RingAllocation) if the
+    /// buffer cannot be allocated (nothing is handed out or skipped then).
     ///
     /// ```
     /// use gumbel::noise::{MAX_BLOCK, NoiseRing};
@@ -406,6 +504,7 @@ impl NoiseRing {
                 capacity: self.cap,
             });
         }
+        self.allocate()?;
         self.skip_to(self.head.next_multiple_of(MAX_BLOCK as u64));
         let slot = self.take(n)?;
         let j = slot / MAX_BLOCK;
@@ -419,7 +518,8 @@ impl NoiseRing {
     /// is a [`claim`](Self::claim) and a copy; beyond it every value is generated straight
     /// into `out` from its positions (in parallel by block; counted by
     /// [`generated_on_claim`](Self::generated_on_claim)), and the ring restarts after
-    /// them. Handed-out positions are never reused.
+    /// them. Handed-out positions are never reused. Infallible: if the buffer cannot be
+    /// allocated, the claim's positions (the same ones) are generated straight into `out`.
     ///
     /// ```
     /// let mut ring = gumbel::noise::NoiseRing::new(7, 1 << 14);
@@ -429,15 +529,19 @@ impl NoiseRing {
     /// assert_eq!(ring.position(), 1 << 16);
     /// ```
     pub fn claim_into(&mut self, out: &mut [f32]) {
-        let cap = self.cap;
-        if out.len() <= cap {
-            let src = self.claim(out.len()).expect("fits the capacity");
+        let n = out.len();
+        if n <= self.cap && self.allocate().is_ok() {
+            let src = self.claim(n).expect("fits the capacity, allocated");
             out.copy_from_slice(src);
             return;
         }
-        let start = self.head;
+        let start = if n <= self.cap {
+            self.claim_start(n)
+        } else {
+            self.head
+        };
         self.on_claim += fill_positions(self.backend, self.seed, start, out);
-        self.head += out.len() as u64;
+        self.head = start + n as u64;
         // everything before the new head is spent; the ring restarts filling there
         self.filled = self.filled.max(self.head);
     }
@@ -469,6 +573,15 @@ impl NoiseRing {
     pub fn into_background(self) -> BackgroundRing {
         BackgroundRing::new(self)
     }
+}
+
+/// `capacity` in whole blocks: rounded up (at least one block), or down to the last
+/// whole block where rounding up would wrap (a size that cannot be allocated anyway).
+fn whole_blocks(capacity: usize) -> usize {
+    capacity
+        .max(1)
+        .checked_next_multiple_of(RING_BLOCK)
+        .unwrap_or(usize::MAX / RING_BLOCK * RING_BLOCK)
 }
 
 /// The ring's state, not its millions of values.
@@ -710,7 +823,8 @@ impl BackgroundRing {
     /// ```
     pub fn wait_full(&self) {
         let mut state = self.lock();
-        while state.ring.filled < state.ring.limit() {
+        // a ring whose buffer cannot be allocated never fills: its claims report it
+        while state.ring.filled < state.ring.limit() && !state.ring.alloc_failed {
             state = self
                 .shared
                 .changed
@@ -734,7 +848,12 @@ fn refill_loop(shared: &Shared) {
                     return;
                 }
                 if state.ring.filled < state.ring.limit() {
-                    break;
+                    if state.ring.allocate().is_ok() {
+                        break;
+                    }
+                    // the buffer cannot be had: tell `wait_full`, and sleep until the
+                    // next change instead of spinning (a claim retries and reports it)
+                    shared.changed.notify_all();
                 }
                 state = shared
                     .changed
@@ -755,8 +874,10 @@ fn refill_loop(shared: &Shared) {
         // install only if nobody made this block meanwhile and it still fits;
         // otherwise the copy is discarded (a claim made the same values itself)
         let start = block * RING_BLOCK as u64;
-        if ring.filled / RING_BLOCK as u64 == block && start < ring.limit() {
-            ring.storage();
+        if ring.filled / RING_BLOCK as u64 == block
+            && start < ring.limit()
+            && ring.allocate().is_ok()
+        {
             let slot = (block % ring.nblocks()) as usize * RING_BLOCK;
             ring.buf_mut()[slot..slot + RING_BLOCK].copy_from_slice(&tmp);
             let j = slot / MAX_BLOCK;
