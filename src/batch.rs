@@ -50,7 +50,7 @@ impl Ring {
     fn with<R>(&mut self, f: impl FnOnce(&mut NoiseRing) -> R) -> R {
         match self {
             Ring::Local(r) => f(r),
-            Ring::Background(b) => b.with_ring(f),
+            Ring::Background(b) => b.locked(f),
         }
     }
 }
@@ -261,8 +261,11 @@ impl Sampler {
         self
     }
 
-    /// Keep the ring full from a background thread ([`BackgroundRing`]); `false` brings
-    /// it back to the caller's thread. The noise handed out is identical either way.
+    /// Keep the ring full from a background thread ([`BackgroundRing`], a thread named
+    /// [`gumbel-refill`](crate::noise::REFILL_THREAD_NAME)); `false` brings it back to
+    /// the caller's thread. The noise handed out is identical either way. The sampling
+    /// calls run no code under the ring's lock but the crate's own bookkeeping: the
+    /// rows are sampled on the claimed noise, lent to them.
     ///
     /// Dropping the sampler (or switching back with `false`, or replacing the ring with
     /// [`ring_capacity`](Self::ring_capacity)) stops the thread and joins it: it has
@@ -832,9 +835,7 @@ fn with_ring_blocks<R>(
             let (g, gm) = r.claim_blocks(n)?;
             f(g, gm)
         }
-        Ring::Background(bg) if n <= bg.with_ring(|r| r.capacity()) => {
-            bg.claim_blocks_with(n, f)?
-        }
+        Ring::Background(bg) if n <= bg.capacity() => bg.claim_blocks_with(n, f)?,
         ring => {
             let (g, gm) = spare;
             g.resize(n, 0.0);
@@ -862,7 +863,7 @@ fn with_ring_noise<R>(
 ) -> Result<R, Error> {
     match ring {
         Ring::Local(r) if n <= r.capacity() => f(r.claim(n)?),
-        Ring::Background(b) if n <= b.with_ring(|r| r.capacity()) => b.claim_with(n, f)?,
+        Ring::Background(b) if n <= b.capacity() => b.claim_with(n, f)?,
         ring => {
             spare.resize(n, 0.0);
             ring.with(|r| r.claim_into(spare));
