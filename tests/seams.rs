@@ -4,7 +4,7 @@
 mod common;
 
 use common::METHODS;
-use common::rng::{Draws, splitmix};
+use common::rng::{Draws, RngCore, splitmix};
 
 use std::sync::mpsc;
 use std::thread;
@@ -515,4 +515,195 @@ fn sampler_ring_of_impossible_capacity_is_an_error() {
             });
         }
     }
+}
+
+/// `rows × cols` logits, cheap to make for large batches: a SplitMix64 value per row
+/// mixed with the column, in [-3, 3].
+fn big_logits(rows: usize, cols: usize, seed: u64) -> Vec<f32> {
+    let mut r = splitmix(seed);
+    let mut x = Vec::with_capacity(rows * cols);
+    for _ in 0..rows {
+        let (a, b) = (r.uniform() as f32, r.next_u64());
+        x.extend((0..cols).map(|c| {
+            let h = (c as u64 ^ b).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40;
+            (h as f32 * (1.0 / (1u64 << 24) as f32) - 0.5) * 6.0 + a
+        }));
+    }
+    x
+}
+
+/// The batch: 64 rows of a 128256-token vocabulary (8.2 M values) is twice
+/// the default ring. The ring sizes itself from the first batch — at least
+/// 2 × rows × stride — so after a refill the next batch of that shape makes no noise
+/// on the critical path, wherever it falls in the ring. Refilled before the first
+/// batch (the default capacity) or not, on the caller's thread or in the background,
+/// the tokens are those of a sampler given the grown capacity from the start.
+#[test]
+fn the_ring_sizes_itself_from_the_first_batch() {
+    let (rows, cols): (usize, usize) = (64, 128_256);
+    let stride = cols.next_multiple_of(MAX_BLOCK);
+    let x = big_logits(rows, cols, 9);
+    let run = |mut s: Sampler, refill_first: bool, ctx: &str| -> Vec<u32> {
+        if refill_first {
+            s.refill();
+            assert_eq!(s.noise_capacity(), gumbel::DEFAULT_RING_CAPACITY, "{ctx}");
+        }
+        let mut tokens = Vec::new();
+        let mut out = vec![0u32; rows];
+        s.sample_batch(&x, cols, &mut out).unwrap();
+        tokens.extend_from_slice(&out);
+        let cap = s.noise_capacity();
+        assert!(
+            cap >= 2 * rows * stride,
+            "{ctx}: ring of {cap} after one batch"
+        );
+        for step in 1..6 {
+            s.wait_for_noise();
+            assert!(
+                s.noise_ready() >= cap - RING_BLOCK,
+                "{ctx} step {step}: refilled"
+            );
+            let before = s.noise_generated_while_sampling();
+            s.sample_batch(&x, cols, &mut out).unwrap();
+            assert_eq!(
+                s.noise_generated_while_sampling(),
+                before,
+                "{ctx} step {step}: noise made on the critical path"
+            );
+            assert_eq!(s.noise_capacity(), cap, "{ctx} step {step}: regrown");
+            tokens.extend_from_slice(&out);
+        }
+        tokens
+    };
+    let grown = {
+        let mut s = Sampler::new(21);
+        s.sample_batch(&x, cols, &mut vec![0u32; rows]).unwrap();
+        s.noise_capacity()
+    };
+    assert_eq!(
+        grown,
+        1 << 24,
+        "the smallest power of two holding two batches"
+    );
+    let want = run(Sampler::new(21).ring_capacity(grown), false, "explicit");
+    for background in [false, true] {
+        for refill_first in [false, true] {
+            let ctx = format!("background {background}, refill first {refill_first}");
+            let s = Sampler::new(21).background_refill(background);
+            let got = run(s, refill_first, &ctx);
+            assert_eq!(got, want, "{ctx}: tokens differ from the explicit capacity");
+        }
+    }
+}
+
+/// Batches that grow in steps, with claims that wrap before and after the ring grows:
+/// whether and when the ring is refilled (before every batch, now and then, never, in
+/// the background) changes no token — the capacity depends on the batch shapes only,
+/// and growing keeps the noise ready at its positions. Gumbel-softmax batches, which
+/// read the ring too, are mixed in.
+#[test]
+fn refill_timing_never_changes_a_token_while_the_ring_grows() {
+    let cols = 600_000; // a multiple of 64: the stride is cols
+    let x = big_logits(8, cols, 10);
+    // 3 rows claim 1.8 M (the 4 M default holds them; the third batch wraps), 4 rows
+    // 2.4 M (grows to 8 M), 8 rows 4.8 M (grows to 16 M)
+    let plan = [3usize, 3, 3, 4, 3, 4, 2, 8, 3, 8, 8];
+    let run = |refill: &dyn Fn(usize) -> bool, background: bool| -> (Vec<u32>, Vec<usize>) {
+        let mut s = Sampler::new(5).background_refill(background);
+        let (mut tokens, mut caps) = (Vec::new(), Vec::new());
+        for (i, &rows) in plan.iter().enumerate() {
+            if refill(i) {
+                s.refill();
+            }
+            let mut out = vec![0u32; rows];
+            if i == 6 {
+                let mut y = vec![0.0f32; rows * cols];
+                s.gumbel_softmax_batch(&x[..rows * cols], cols, 0.5, &mut y, &mut out)
+                    .unwrap();
+            } else {
+                s.sample_batch(&x[..rows * cols], cols, &mut out).unwrap();
+            }
+            tokens.extend(out);
+            caps.push(s.noise_capacity());
+        }
+        (tokens, caps)
+    };
+    let (want, caps) = run(&|_| false, false);
+    assert_eq!(
+        caps,
+        [4, 4, 4, 8, 8, 8, 8, 16, 16, 16, 16].map(|m| m << 20),
+        "capacities"
+    );
+    let every: &dyn Fn(usize) -> bool = &|_| true;
+    let some: &dyn Fn(usize) -> bool = &|i| i % 3 == 0;
+    let first: &dyn Fn(usize) -> bool = &|i| i == 0;
+    for (what, refill, background) in [
+        ("refill before every batch", every, false),
+        ("refill before every third", some, false),
+        ("refill before the first only", first, false),
+        ("background refill", first, true),
+    ] {
+        let (got, got_caps) = run(refill, background);
+        assert_eq!(got_caps, caps, "{what}: capacities");
+        assert_eq!(got, want, "{what}: tokens");
+    }
+}
+
+/// A sampler whose calls read no ring allocates none — not when sampling, not when
+/// asked to refill — until a call that reads the ring (a Gumbel-softmax batch) has
+/// used it; a `GumbelMax` sampler allocates at its first refill or batch.
+#[test]
+fn no_ring_is_allocated_for_calls_that_read_none() {
+    let cols = 1000;
+    let x = logits(4, cols, 12);
+    let mut out = [0u32; 4];
+    let samplers = [
+        Sampler::new(1).method(Method::GumbelMaxFused),
+        Sampler::new(1).method(Method::SoftmaxRoulette),
+        Sampler::new(1).temperature(0.0),
+    ];
+    for mut s in samplers {
+        let ctx = format!("{s:?}");
+        s.sample_batch(&x, cols, &mut out).unwrap();
+        s.sample_batch_keyed(&x, cols, &[1, 2, 3, 4], &mut out)
+            .unwrap();
+        s.sample(&x[..cols]).unwrap();
+        s.refill();
+        s.try_refill().unwrap();
+        s.wait_for_noise();
+        assert_eq!((s.noise_heap_bytes(), s.noise_ready()), (0, 0), "{ctx}");
+        let mut y = vec![0.0f32; x.len()];
+        s.gumbel_softmax_batch(&x, cols, 1.0, &mut y, &mut out)
+            .unwrap();
+        assert!(s.noise_heap_bytes() > 0, "{ctx}: the Gumbel-softmax ring");
+        s.refill();
+        assert!(s.noise_ready() > 0, "{ctx}: refilled once in use");
+    }
+    // keyed calls on a GumbelMax sampler read no ring either
+    let mut s = Sampler::new(1);
+    s.sample_batch_keyed(&x, cols, &[1, 2, 3, 4], &mut out)
+        .unwrap();
+    assert_eq!(s.noise_heap_bytes(), 0);
+    s.refill();
+    assert!(s.noise_heap_bytes() >= 4 * gumbel::DEFAULT_RING_CAPACITY);
+    let mut s = Sampler::new(1);
+    s.sample_batch(&x, cols, &mut out).unwrap();
+    assert!(s.noise_heap_bytes() >= 4 * gumbel::DEFAULT_RING_CAPACITY);
+}
+
+/// A capacity set with `ring_capacity` is kept: larger batches are served from a
+/// scratch copy, not by growing the ring.
+#[test]
+fn a_set_ring_capacity_does_not_grow() {
+    let cols = 50_000;
+    let x = logits(4, cols, 13);
+    let mut s = Sampler::new(2).ring_capacity(1 << 16);
+    let mut out = [0u32; 4];
+    s.sample_batch(&x, cols, &mut out).unwrap();
+    assert_eq!(s.noise_capacity(), 1 << 16);
+    let mut s = Sampler::new(2)
+        .ring_capacity(1 << 16)
+        .backend(gumbel::simd::Backend::active());
+    s.sample_batch(&x, cols, &mut out).unwrap();
+    assert_eq!(s.noise_capacity(), 1 << 16, "after backend()");
 }

@@ -264,6 +264,50 @@ impl NoiseRing {
         Ok(())
     }
 
+    /// Grow the ring to at least `capacity` values (whole blocks; it never shrinks),
+    /// keeping its place in the sequence: the head and every ready value stay as they
+    /// are (the ready blocks are copied to their slots in the larger buffer), so the
+    /// claims from here on hand out exactly what a ring created with the larger
+    /// capacity and brought to this position would. Allocation is fallible, and on an
+    /// error the ring is unchanged.
+    pub(crate) fn grow(&mut self, capacity: usize) -> Result<(), crate::Error> {
+        let cap = whole_blocks(capacity);
+        if cap <= self.cap {
+            return Ok(());
+        }
+        debug_assert!(!self.lent, "grow while the buffer is lent out");
+        if self.store.is_empty() {
+            // nothing made yet: the buffer is allocated at the new size on first use
+            self.cap = cap;
+            self.alloc_failed = false;
+            return Ok(());
+        }
+        let failed = crate::Error::RingAllocation { requested: cap };
+        let len = cap.checked_add(15).ok_or(failed.clone())?;
+        let mut store: Vec<f32> =
+            bytemuck::allocation::try_zeroed_vec(len).map_err(|()| failed.clone())?;
+        let mut gmax: Vec<f32> =
+            bytemuck::allocation::try_zeroed_vec(cap / MAX_BLOCK).map_err(|()| failed)?;
+        let off = store.as_ptr().align_offset(64).min(15);
+        let (bl, per) = (RING_BLOCK as u64, RING_BLOCK / MAX_BLOCK);
+        let (old_nb, new_nb) = (self.nblocks(), (cap / RING_BLOCK) as u64);
+        // the blocks holding positions head .. filled: at most the old ring's worth,
+        // each in its own old slot
+        for b in self.head / bl..self.filled.div_ceil(bl) {
+            let from = (b % old_nb) as usize * RING_BLOCK;
+            let to = (b % new_nb) as usize * RING_BLOCK;
+            store[off + to..off + to + RING_BLOCK]
+                .copy_from_slice(&self.buf()[from..from + RING_BLOCK]);
+            let (fm, tm) = (from / MAX_BLOCK, to / MAX_BLOCK);
+            gmax[tm..tm + per].copy_from_slice(&self.gmax[fm..fm + per]);
+        }
+        self.store = store;
+        self.gmax = gmax;
+        self.off = off;
+        self.cap = cap;
+        Ok(())
+    }
+
     /// Heap memory the ring holds, in bytes: 0 until the buffer is allocated (at the
     /// first refill or claim, or by [`allocate`](Self::allocate)).
     ///
@@ -1257,5 +1301,104 @@ fn refill_loop(shared: &Shared) {
 impl Drop for BackgroundRing {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What positions `start .. start + n` of a ring seeded with `seed` hold.
+    fn reference(seed: u64, start: u64, n: usize) -> Vec<f32> {
+        let mut out = vec![0.0f32; n];
+        fill_positions(Backend::active(), seed, start, &mut out);
+        out
+    }
+
+    /// The first index where `a` and `b` differ (bit for bit, or in length).
+    fn first_diff(a: &[f32], b: &[f32]) -> Option<usize> {
+        (0..a.len().max(b.len()))
+            .find(|&i| a.get(i).map(|v| v.to_bits()) != b.get(i).map(|v| v.to_bits()))
+    }
+
+    /// Growing keeps the head and the ready noise (copied to the new slots), and the
+    /// ring then hands out exactly what a ring created at the larger capacity and
+    /// brought to the same position would — after wraps, partial blocks, skips.
+    #[test]
+    fn grow_keeps_position_and_content() {
+        let b = RING_BLOCK;
+        for (small, large) in [(1, 2), (2, 3), (3, 8), (4, 4), (5, 16)] {
+            for pre in [0usize, 1, 5 * b / 2, 3 * b + 100, 7 * b - 64] {
+                let ctx = format!("{small} -> {large} blocks after {pre} values");
+                let mut ring = NoiseRing::new(4, small * b);
+                let mut twin = NoiseRing::new(4, large * b);
+                // bring the ring to a state with wraps, ready noise and a partial block
+                let mut left = pre;
+                while left > 0 {
+                    let n = left.min(small * b / 2 + 1).min(small * b);
+                    ring.claim(n).unwrap();
+                    ring.refill();
+                    left -= n;
+                }
+                let (head, ready) = (ring.position(), ring.ready());
+                ring.grow(large * b).unwrap();
+                assert_eq!(ring.capacity(), large.max(small) * b, "{ctx}");
+                assert_eq!((ring.position(), ring.ready()), (head, ready), "{ctx}");
+                twin.skip_to(head);
+                let made = ring.generated_on_claim();
+                // the ready noise was kept: claiming it (as far as it goes before the
+                // end of the larger buffer) makes nothing on the spot
+                let cap = ring.capacity();
+                let fit = ready.min(cap - (head % cap as u64) as usize);
+                let kept = ring.claim(fit).unwrap().to_vec();
+                assert_eq!(ring.generated_on_claim(), made, "{ctx}: ready noise lost");
+                let moved = first_diff(&kept, &reference(4, head, fit));
+                assert_eq!(moved, None, "{ctx}: ready noise moved");
+                twin.claim(fit).unwrap();
+                for n in [100, b, large * b / 2 + 3, large * b, 17] {
+                    ring.refill();
+                    let got = ring.claim(n).unwrap().to_vec();
+                    let start = ring.position() - n as u64;
+                    let want = twin.claim(n).unwrap().to_vec();
+                    assert_eq!(start, twin.position() - n as u64, "{ctx}: claim of {n}");
+                    assert_eq!(first_diff(&got, &want), None, "{ctx}: claim of {n}");
+                    let off = first_diff(&got, &reference(4, start, n));
+                    assert_eq!(off, None, "{ctx}: claim of {n}");
+                    let (g, m) = ring.claim_blocks(2 * MAX_BLOCK).unwrap();
+                    let maxima: Vec<f32> = g
+                        .chunks(MAX_BLOCK)
+                        .map(|c| c.iter().fold(f32::NEG_INFINITY, |a, &v| a.max(v)))
+                        .collect();
+                    assert_eq!(m, &maxima[..], "{ctx}: block maxima after {n}");
+                    twin.claim_blocks(2 * MAX_BLOCK).unwrap();
+                }
+            }
+        }
+    }
+
+    /// A ring not yet allocated just takes the new capacity; a growth that cannot be
+    /// allocated is an error and leaves the ring as it was.
+    #[test]
+    fn grow_before_use_and_grow_that_fails() {
+        let mut ring = NoiseRing::new(1, RING_BLOCK);
+        ring.grow(5 * RING_BLOCK).unwrap();
+        assert_eq!((ring.capacity(), ring.heap_bytes()), (5 * RING_BLOCK, 0));
+        ring.refill();
+        ring.claim(100).unwrap();
+        let (cap, pos, ready) = (ring.capacity(), ring.position(), ring.ready());
+        assert!(matches!(
+            ring.grow(usize::MAX),
+            Err(crate::Error::RingAllocation { .. })
+        ));
+        assert_eq!(
+            (ring.capacity(), ring.position(), ring.ready()),
+            (cap, pos, ready)
+        );
+        let made = ring.generated_on_claim();
+        let got = ring.claim(ready).unwrap().to_vec();
+        assert_eq!(first_diff(&got, &reference(1, pos, ready)), None);
+        assert_eq!(ring.generated_on_claim(), made);
+        ring.grow(RING_BLOCK).unwrap(); // never shrinks
+        assert_eq!(ring.capacity(), cap);
     }
 }
