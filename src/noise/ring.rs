@@ -1,5 +1,6 @@
 //! [`NoiseRing`]: Gumbel noise generated before the logits exist, handed out once.
 
+#[cfg(not(loom))]
 use rayon::prelude::*;
 
 use crate::simd::Backend;
