@@ -10,7 +10,7 @@ use crate::noise::seed::{
     DOMAIN_FUSED, DOMAIN_KEYED, DOMAIN_KEYED_UNIFORM, DOMAIN_RING, DOMAIN_UNIFORM, domain_seed,
     uniform_at,
 };
-use crate::noise::{BackgroundRing, MAX_BLOCK, NoiseRing};
+use crate::noise::{BackgroundRing, MAX_BLOCK, NoiseRing, RING_BLOCK};
 use crate::sample::filter::{
     self, Filter, MAX_TOP_LOGPROBS, SamplingParams, TokenLogprob, TopLogprob,
 };
@@ -60,20 +60,63 @@ pub struct Logprobs<'a> {
     pub top_n: usize,
 }
 
-/// Default ring capacity: 2²² values (16 MiB of noise).
+/// Default ring capacity: 2²² values (16 MiB of noise) — the capacity a [`Sampler`]'s
+/// ring starts with, and the least it sizes itself to (see
+/// [Ring size](Sampler#ring-size)).
 pub const DEFAULT_RING_CAPACITY: usize = 1 << 22;
 
-enum Ring {
+/// The capacity an automatically sized ring needs for claims of `n` values: the
+/// smallest power of two that holds [`DEFAULT_RING_CAPACITY`] and `2n` plus one block
+/// and one 64-value run. With that much, a ring refilled after a claim of `n` holds the
+/// next claim of `n` however the claim falls: it may skip up to `n − 1` positions to
+/// the end of the buffer, start up to 63 later for its 64-alignment, and the refill
+/// stops at a block boundary up to a block short of a whole capacity ahead.
+/// Powers of two bound the regrowths as batches grow (to about log₂ of the growth)
+/// at the price of at most twice the memory.
+fn auto_capacity(n: usize) -> usize {
+    n.saturating_mul(2)
+        .saturating_add(RING_BLOCK + MAX_BLOCK)
+        .max(DEFAULT_RING_CAPACITY)
+        .checked_next_power_of_two()
+        .unwrap_or(usize::MAX)
+}
+
+/// A sampler's noise ring, and whether it sizes itself from the batches.
+struct Ring {
+    kind: RingKind,
+    /// No capacity was set: grow to [`auto_capacity`] of every claim.
+    auto: bool,
+}
+
+enum RingKind {
     Local(NoiseRing),
     Background(BackgroundRing),
 }
 
 impl Ring {
     fn with<R>(&mut self, f: impl FnOnce(&mut NoiseRing) -> R) -> R {
-        match self {
-            Ring::Local(r) => f(r),
-            Ring::Background(b) => b.with_ring(f),
+        match &mut self.kind {
+            RingKind::Local(r) => f(r),
+            RingKind::Background(b) => b.locked(f),
         }
+    }
+
+    /// Before a claim of `n` values: an automatically sized ring grows to hold it
+    /// twice over ([`auto_capacity`]); a ring of a set capacity stays as it is.
+    fn fit(&mut self, n: usize) -> Result<(), Error> {
+        if self.auto {
+            let capacity = auto_capacity(n);
+            self.with(|r| r.grow(capacity))?;
+        }
+        Ok(())
+    }
+
+    fn capacity(&mut self) -> usize {
+        self.with(|r| r.capacity())
+    }
+
+    fn allocated(&mut self) -> bool {
+        self.with(|r| r.heap_bytes() > 0)
     }
 }
 
@@ -120,12 +163,40 @@ impl Ring {
 /// Results can differ between ISA paths only where two scores are within a rounding
 /// error of each other (FMA vs. separate multiply and add at temperatures other than 1).
 ///
+/// # Ring size
+///
+/// Unless [`ring_capacity`](Self::ring_capacity) sets it, the ring sizes itself from
+/// the batches: before each call that reads it (a `GumbelMax` batch at `T > 0` claims
+/// `rows × stride` values, a [`gumbel_softmax_batch`](Self::gumbel_softmax_batch)
+/// `rows × cols`), it grows, if it must, to the smallest power of two that holds
+/// [`DEFAULT_RING_CAPACITY`] and twice the claim plus one
+/// [`RING_BLOCK`](crate::noise::RING_BLOCK) and 64 values — enough that after a
+/// [`refill`](Self::refill), the next batch of the same shape finds all its noise
+/// ready ([`noise_generated_while_sampling`](Self::noise_generated_while_sampling)
+/// stays put) wherever it falls in the ring. One 64 × 128256 batch makes it 2²⁴
+/// values (64 MiB). It never shrinks. Growing keeps the ring's position and the noise
+/// it has ready, so the capacity — which decides where claims wrap — is a function of
+/// the batch shapes only, never of when (or whether) the ring was refilled: refill
+/// timing cannot change a token.
+///
+/// A `refill` before the first batch fills [`DEFAULT_RING_CAPACITY`]; the first larger
+/// batch grows the ring, keeps that noise, and makes the rest of its own on the spot.
+/// Nothing is allocated for a sampler whose calls read no ring
+/// (`GumbelMaxFused`, `SoftmaxRoulette`, `T = 0`, keyed calls): its `refill` does
+/// nothing until a call has used the ring.
+///
 /// # Errors and state
 ///
 /// Shapes and the temperature are checked before any randomness is used. A row with a
 /// NaN / `+inf` logit or with every entry masked fails the whole call with an error
 /// naming the (first such) row and column; `out` is left untouched, but the call's
 /// randomness is spent (the next call draws fresh noise).
+///
+/// A batch of **zero rows** (`logits` empty, `cols > 0`, and `out`, `keys`, `y`,
+/// `hard` empty to match) is a no-op: every batch call returns `Ok(())` after the same
+/// argument checks as for any other batch (so a bad temperature or τ is still an
+/// error), writes nothing and spends no randomness — an engine step with no requests
+/// leaves the sampler exactly as it was. `cols == 0` is [`Error::EmptyRow`].
 pub struct Sampler {
     seed: u64,
     backend: Backend,
@@ -150,14 +221,16 @@ impl std::fmt::Debug for Sampler {
             .field("method", &self.method)
             .field("temperature", &self.temperature)
             .field("ring_capacity", &self.ring_capacity)
+            .field("ring_sized_by_batches", &self.ring.auto)
             .field("rows_sampled", &self.rows)
             .finish_non_exhaustive()
     }
 }
 
 impl Sampler {
-    /// A sampler with `Method::GumbelMax`, temperature 1, a ring of
-    /// [`DEFAULT_RING_CAPACITY`] values (empty until the first refill or claim), rayon
+    /// A sampler with `Method::GumbelMax`, temperature 1, a ring that starts at
+    /// [`DEFAULT_RING_CAPACITY`] values and sizes itself from the batches (see
+    /// [Ring size](Self#ring-size); nothing is allocated until it is used), rayon
     /// parallelism above [`DEFAULT_PARALLEL_THRESHOLD`] elements per call, and the
     /// kernels of [`Backend::active`] (kept for the sampler's lifetime; see
     /// [`backend`](Self::backend)).
@@ -173,11 +246,14 @@ impl Sampler {
             backend,
             method: Method::GumbelMax,
             temperature: 1.0,
-            ring: Ring::Local(NoiseRing::with_backend(
-                domain_seed(seed, DOMAIN_RING),
-                DEFAULT_RING_CAPACITY,
-                backend,
-            )),
+            ring: Ring {
+                kind: RingKind::Local(NoiseRing::with_backend(
+                    domain_seed(seed, DOMAIN_RING),
+                    DEFAULT_RING_CAPACITY,
+                    backend,
+                )),
+                auto: true,
+            },
             ring_capacity: DEFAULT_RING_CAPACITY,
             rows: 0,
             parallel_threshold: DEFAULT_PARALLEL_THRESHOLD,
@@ -200,8 +276,15 @@ impl Sampler {
     /// ```
     pub fn backend(mut self, backend: Backend) -> Sampler {
         self.backend = backend;
-        let capacity = self.ring_capacity;
-        self.rebuild_ring(capacity)
+        // a ring that sized itself keeps its size (and so where its claims wrap)
+        let capacity = match self.ring.auto {
+            true => self.ring.capacity(),
+            false => self.ring_capacity,
+        };
+        let auto = self.ring.auto;
+        let mut s = self.rebuild_ring(capacity);
+        s.ring.auto = auto;
+        s
     }
 
     /// The instruction set this sampler runs on.
@@ -237,15 +320,33 @@ impl Sampler {
     }
 
     /// Set the ring's capacity in values (rounded up to a whole number of
-    /// [`RING_BLOCK`](crate::noise::RING_BLOCK)s). For a full ring at every step, use at
-    /// least twice `rows × cols` of your batches. Replaces the ring (its noise is
-    /// discarded; positions are never reused).
+    /// [`RING_BLOCK`](crate::noise::RING_BLOCK)s), instead of letting it size itself
+    /// from the batches ([Ring size](Self#ring-size)). For a full ring at every step,
+    /// use at least twice `rows × cols` of your batches (plus a block); a batch larger
+    /// than the ring is served from a scratch copy, its noise made on the spot.
+    /// Replaces the ring (its noise is discarded; positions are never reused).
+    ///
+    /// The builder allocates nothing, so it cannot fail: a capacity that cannot be had
+    /// (more memory than the allocator gives, or a size near `usize::MAX`) is
+    /// [`Error::RingAllocation`] from the first call that needs the ring — a
+    /// `GumbelMax` sample at `T > 0`, a [`gumbel_softmax_batch`](Self::gumbel_softmax_batch),
+    /// or [`try_refill`](Self::try_refill), which reports it at once — never an abort.
+    /// Methods that read no ring are unaffected.
     ///
     /// ```
-    /// let s = gumbel::Sampler::new(7).ring_capacity(1 << 20);
+    /// use gumbel::{Error, Method, Sampler};
+    /// let s = Sampler::new(7).ring_capacity(1 << 20);
+    ///
+    /// let mut huge = Sampler::new(7).ring_capacity(1 << 62); // 16 EiB of noise
+    /// assert_eq!(huge.try_refill(), Err(Error::RingAllocation { requested: 1 << 62 }));
+    /// assert!(matches!(huge.sample(&[0.0f32, 1.0]), Err(Error::RingAllocation { .. })));
+    /// let mut fused = Sampler::new(7).ring_capacity(1 << 62).method(Method::GumbelMaxFused);
+    /// assert!(fused.sample(&[0.0f32, 1.0]).is_ok());
     /// ```
     pub fn ring_capacity(self, capacity: usize) -> Sampler {
-        self.rebuild_ring(capacity)
+        let mut s = self.rebuild_ring(capacity);
+        s.ring.auto = false;
+        s
     }
 
     fn rebuild_ring(mut self, capacity: usize) -> Sampler {
@@ -256,15 +357,18 @@ impl Sampler {
         let mut ring = NoiseRing::with_backend(seed, capacity, self.backend);
         ring.skip_to(next);
         // keep the refill mode: a background ring is replaced by a background ring
-        self.ring = match self.ring {
-            Ring::Local(_) => Ring::Local(ring),
-            Ring::Background(_) => Ring::Background(ring.into_background()),
+        self.ring.kind = match self.ring.kind {
+            RingKind::Local(_) => RingKind::Local(ring),
+            RingKind::Background(_) => RingKind::Background(ring.into_background()),
         };
         self
     }
 
-    /// Keep the ring full from a background thread ([`BackgroundRing`]); `false` brings
-    /// it back to the caller's thread. The noise handed out is identical either way.
+    /// Keep the ring full from a background thread ([`BackgroundRing`], a thread named
+    /// [`gumbel-refill`](crate::noise::REFILL_THREAD_NAME)); `false` brings it back to
+    /// the caller's thread. The noise handed out is identical either way. The sampling
+    /// calls run no code under the ring's lock but the crate's own bookkeeping: the
+    /// rows are sampled on the claimed noise, lent to them.
     ///
     /// Dropping the sampler (or switching back with `false`, or replacing the ring with
     /// [`ring_capacity`](Self::ring_capacity)) stops the thread and joins it: it has
@@ -278,14 +382,15 @@ impl Sampler {
     /// s.sample(&logits).unwrap();
     /// ```
     pub fn background_refill(mut self, on: bool) -> Sampler {
-        let ring = match std::mem::replace(&mut self.ring, Ring::Local(NoiseRing::new(0, 1))) {
-            Ring::Local(r) => r,
-            Ring::Background(b) => b.into_inner(),
+        let placeholder = RingKind::Local(NoiseRing::new(0, 1));
+        let ring = match std::mem::replace(&mut self.ring.kind, placeholder) {
+            RingKind::Local(r) => r,
+            RingKind::Background(b) => b.into_inner(),
         };
-        self.ring = if on {
-            Ring::Background(ring.into_background())
+        self.ring.kind = if on {
+            RingKind::Background(ring.into_background())
         } else {
-            Ring::Local(ring)
+            RingKind::Local(ring)
         };
         self
     }
@@ -344,15 +449,81 @@ impl Sampler {
     }
 
     /// Top up the noise ring now (parallel across blocks). Call it off the critical
-    /// path, e.g. while the model computes the next logits.
+    /// path, e.g. while the model computes the next logits. A ring whose capacity
+    /// cannot be allocated is left alone ([`try_refill`](Self::try_refill) reports it).
+    ///
+    /// Before the first batch this fills [`DEFAULT_RING_CAPACITY`] values (or the set
+    /// [`ring_capacity`](Self::ring_capacity)); a larger first batch grows the ring,
+    /// keeping them (see [Ring size](Self#ring-size)). On a sampler whose calls read no
+    /// ring (`GumbelMaxFused`, `SoftmaxRoulette`, temperature 0), it does nothing until
+    /// a call has used the ring (a [`gumbel_softmax_batch`](Self::gumbel_softmax_batch)):
+    /// no memory for noise nobody reads.
     ///
     /// ```
     /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
     /// s.refill();
     /// assert_eq!(s.noise_ready(), 1 << 16);
+    ///
+    /// let mut fused = gumbel::Sampler::new(7).method(gumbel::Method::GumbelMaxFused);
+    /// fused.refill();
+    /// assert_eq!(fused.noise_heap_bytes(), 0);
     /// ```
     pub fn refill(&mut self) {
-        self.ring.with(|r| r.refill())
+        if self.wants_ring() {
+            self.ring.with(|r| r.refill())
+        }
+    }
+
+    /// Whether a refill would fill noise that this sampler's calls read: its method
+    /// reads the ring, or a call has used it already.
+    fn wants_ring(&mut self) -> bool {
+        (self.method == Method::GumbelMax && self.temperature != 0.0) || self.ring.allocated()
+    }
+
+    /// [`refill`](Self::refill), reporting whether the ring's buffer could be
+    /// allocated (`refill` skips a ring it cannot allocate; the sampling calls that
+    /// need it then return the error).
+    ///
+    /// # Errors
+    /// [`Error::RingAllocation`] if the ring's capacity cannot be allocated.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
+    /// s.try_refill().unwrap();
+    /// assert_eq!(s.noise_ready(), 1 << 16);
+    /// ```
+    pub fn try_refill(&mut self) -> Result<(), Error> {
+        if !self.wants_ring() {
+            return Ok(());
+        }
+        self.ring.with(|r| r.try_refill())
+    }
+
+    /// The ring's capacity now, in values: [`DEFAULT_RING_CAPACITY`] or the set
+    /// [`ring_capacity`](Self::ring_capacity) to start with, grown by the batches
+    /// unless set (see [Ring size](Self#ring-size)).
+    ///
+    /// ```
+    /// let (rows, cols) = (4, 600_000);
+    /// let logits = vec![0.0f32; rows * cols];
+    /// let mut s = gumbel::Sampler::new(7);
+    /// assert_eq!(s.noise_capacity(), gumbel::DEFAULT_RING_CAPACITY);
+    /// s.sample_batch(&logits, cols, &mut [0u32; 4]).unwrap();
+    /// assert!(s.noise_capacity() >= 2 * rows * cols.next_multiple_of(64));
+    /// ```
+    pub fn noise_capacity(&mut self) -> usize {
+        self.ring.capacity()
+    }
+
+    /// Heap memory the ring holds, in bytes: 0 until a call or refill needs it.
+    ///
+    /// ```
+    /// let mut s = gumbel::Sampler::new(7).method(gumbel::Method::SoftmaxRoulette);
+    /// s.sample(&[0.0f32, 1.0]).unwrap();
+    /// assert_eq!(s.noise_heap_bytes(), 0);
+    /// ```
+    pub fn noise_heap_bytes(&mut self) -> usize {
+        self.ring.with(|r| r.heap_bytes())
     }
 
     /// Noise values ready in the ring.
@@ -377,7 +548,8 @@ impl Sampler {
         self.ring.with(|r| r.generated_on_claim())
     }
 
-    /// With a background refiller, block until the ring is full; otherwise refill now.
+    /// With a background refiller, block until the ring is full; otherwise
+    /// [`refill`](Self::refill) now.
     ///
     /// ```
     /// let mut s = gumbel::Sampler::new(7).ring_capacity(1 << 16);
@@ -385,9 +557,9 @@ impl Sampler {
     /// assert_eq!(s.noise_ready(), 1 << 16);
     /// ```
     pub fn wait_for_noise(&mut self) {
-        match &mut self.ring {
-            Ring::Local(r) => r.refill(),
-            Ring::Background(b) => b.wait_full(),
+        match &mut self.ring.kind {
+            RingKind::Local(_) => self.refill(),
+            RingKind::Background(b) => b.wait_full(),
         }
     }
 
@@ -428,6 +600,9 @@ impl Sampler {
     /// Sample one token per row of a row-major `rows × cols` batch into `out`
     /// (`out.len() == rows`), in parallel across rows for large batches.
     ///
+    /// Zero rows (empty `logits` and `out`, `cols > 0`) is a no-op `Ok(())` that spends
+    /// no randomness (see [Errors and state](Self#errors-and-state)).
+    ///
     /// # Errors
     /// [`Error::EmptyRow`] (`cols == 0`), [`Error::NotMultipleOfCols`],
     /// [`Error::LengthMismatch`] (`out`), [`Error::InvalidTemperature`],
@@ -437,8 +612,12 @@ impl Sampler {
     /// ```
     /// let logits = [0.0f32, 9.0, 9.0, 0.0];
     /// let mut out = [0u32; 2];
-    /// gumbel::Sampler::new(3).temperature(0.0).sample_batch(&logits, 2, &mut out).unwrap();
+    /// let mut s = gumbel::Sampler::new(3).temperature(0.0);
+    /// s.sample_batch(&logits, 2, &mut out).unwrap();
     /// assert_eq!(out, [1, 0]);
+    /// // an engine step with no requests
+    /// s.sample_batch::<f32>(&[], 2, &mut []).unwrap();
+    /// assert_eq!(s.rows_sampled(), 2);
     /// ```
     pub fn sample_batch<L: Element>(
         &mut self,
@@ -720,10 +899,13 @@ impl Sampler {
     /// For the straight-through estimator use `hard` forward and
     /// [`gumbel_softmax_backward_batch`](crate::gumbel_softmax_backward_batch) on `y` backward.
     ///
+    /// Zero rows (empty `logits`, `y` and `hard`, `cols > 0`) is a no-op `Ok(())`.
+    ///
     /// # Errors
-    /// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
-    /// (`y`, `hard`), [`Error::InvalidTau`], [`Error::InvalidLogit`],
-    /// [`Error::AllMasked`]; `y` and `hard` are untouched on error.
+    /// [`Error::EmptyRow`] (`cols == 0`), [`Error::NotMultipleOfCols`],
+    /// [`Error::LengthMismatch`] (`y`, `hard`), [`Error::InvalidTau`],
+    /// [`Error::InvalidLogit`], [`Error::AllMasked`]; `y` and `hard` are untouched on
+    /// error.
     ///
     /// ```
     /// let (rows, cols) = (2, 5);
@@ -793,6 +975,9 @@ impl Sampler {
             check_len("keys", rows, keys.len())?;
         }
         let s = relaxed::check_tau(tau)?;
+        if rows == 0 {
+            return Ok(()); // zero rows: nothing to draw, no randomness spent
+        }
         let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let mut maxes = vec![(0u32, 0.0f32); rows];
@@ -912,6 +1097,9 @@ impl Sampler {
         let any_positive =
             (0..rows).any(|r| !filter_of(r).is_ok_and(|f| matches!(f.t, Temperature::Greedy)));
 
+        if rows == 0 {
+            return Ok(Vec::new()); // zero rows: nothing to draw, no randomness spent
+        }
         let b = self.backend;
         let parallel = par_rows(rows, cols, self.parallel_threshold);
         let base = self.rows;
@@ -998,9 +1186,15 @@ impl Sampler {
                 // `stride` multiples of 64, so every row's 64-blocks are the ring's
                 let stride = cols.next_multiple_of(MAX_BLOCK);
                 let spare = (&mut self.noise, &mut self.noise_max);
-                with_ring_blocks(&mut self.ring, spare, b, rows * stride, |g, gm| {
-                    each(&mut results, Some((g, gm, stride)))
+                let claimed = with_ring_blocks(&mut self.ring, spare, b, rows * stride, |g, gm| {
+                    each(&mut results, Some((g, gm, stride)));
+                    Ok(())
                 });
+                if let Err(e) = claimed {
+                    // the ring's buffer could not be had: nothing drawn, nothing written
+                    self.results = results;
+                    return Err(e);
+                }
             }
             _ => each(&mut results, None),
         }
@@ -1063,22 +1257,25 @@ struct RowOut {
 /// Hand `n` ring values (`n` a multiple of 64, starting at a multiple of 64) and the
 /// maxima of their 64-blocks to `f`: claimed in place when they fit the ring (under the
 /// background refiller's lock if there is one), copied into `spare` otherwise.
+///
+/// # Errors
+/// [`Error::RingAllocation`] if the ring's buffer cannot be allocated (`f` not run),
+/// or `f`'s error.
 fn with_ring_blocks<R>(
     ring: &mut Ring,
     spare: (&mut Vec<f32>, &mut Vec<f32>),
     b: Backend,
     n: usize,
-    f: impl FnOnce(&[f32], &[f32]) -> R,
-) -> R {
-    match ring {
-        Ring::Local(r) if n <= r.capacity() => {
-            let (g, gm) = r.claim_blocks(n).expect("n fits the capacity");
+    f: impl FnOnce(&[f32], &[f32]) -> Result<R, Error>,
+) -> Result<R, Error> {
+    ring.fit(n)?;
+    match &mut ring.kind {
+        RingKind::Local(r) if n <= r.capacity() => {
+            let (g, gm) = r.claim_blocks(n)?;
             f(g, gm)
         }
-        Ring::Background(bg) if n <= bg.with_ring(|r| r.capacity()) => {
-            bg.claim_blocks_with(n, f).expect("n fits the capacity")
-        }
-        ring => {
+        RingKind::Background(bg) if n <= bg.capacity() => bg.claim_blocks_with(n, f)?,
+        _ => {
             let (g, gm) = spare;
             g.resize(n, 0.0);
             gm.resize(n / MAX_BLOCK, 0.0);
@@ -1094,18 +1291,20 @@ fn with_ring_blocks<R>(
 
 /// Hand `n` ring values to `f`: claimed in place when they fit the ring (under the
 /// background refiller's lock if there is one), copied into `spare` otherwise.
+///
+/// # Errors
+/// As [`with_ring_blocks`].
 fn with_ring_noise<R>(
     ring: &mut Ring,
     spare: &mut Vec<f32>,
     n: usize,
-    f: impl FnOnce(&[f32]) -> R,
-) -> R {
-    match ring {
-        Ring::Local(r) if n <= r.capacity() => f(r.claim(n).expect("n fits the capacity")),
-        Ring::Background(b) if n <= b.with_ring(|r| r.capacity()) => {
-            b.claim_with(n, f).expect("n fits the capacity")
-        }
-        ring => {
+    f: impl FnOnce(&[f32]) -> Result<R, Error>,
+) -> Result<R, Error> {
+    ring.fit(n)?;
+    match &mut ring.kind {
+        RingKind::Local(r) if n <= r.capacity() => f(r.claim(n)?),
+        RingKind::Background(b) if n <= b.capacity() => b.claim_with(n, f)?,
+        _ => {
             spare.resize(n, 0.0);
             ring.with(|r| r.claim_into(spare));
             f(spare)

@@ -20,8 +20,26 @@ use crate::simd::isa::Isa;
 /// assert!(matches!(err, Error::InvalidLogit { row: 0, col: 1, .. }));
 /// println!("{err}"); // "logit at row 0, column 1 is NaN; logits must be finite or -inf (masked)"
 /// ```
+///
+/// # Equality
+///
+/// Two errors are equal when they are the same variant with the same fields, the
+/// rejected `f32` / `f64` values compared **by bit pattern**: an error carrying a NaN
+/// equals itself (and a clone of itself), `-0.0` and `0.0` are different rejected
+/// values, and NaNs with different payloads are different. That makes `==` an
+/// equivalence relation, so `Error` is also [`Eq`], and `assert_eq!(result, Err(e))`
+/// works for every error — including the NaN ones most worth testing.
+///
+/// ```
+/// use gumbel::Error;
+///
+/// let e = gumbel::gumbel_max(&[f32::NAN], &[0.0], 1.0).unwrap_err();
+/// assert_eq!(e, e.clone());
+/// assert_eq!(e, Error::InvalidLogit { row: 0, col: 0, value: f32::NAN });
+/// assert_ne!(Error::InvalidTemperature(0.0), Error::InvalidTemperature(-0.0));
+/// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Error {
     /// A distribution parameter is out of range (e.g. `scale <= 0`, or NaN / infinite).
     InvalidParameter {
@@ -125,6 +143,15 @@ pub enum Error {
         /// The rejected value.
         value: f64,
     },
+    /// A noise ring's buffer could not be allocated: its capacity (set with
+    /// [`Sampler::ring_capacity`](crate::Sampler::ring_capacity) or
+    /// [`NoiseRing::new`](crate::noise::NoiseRing::new), or grown for a batch) is more
+    /// memory than the allocator gives. Returned by the first call that needs the
+    /// buffer, instead of aborting the process; nothing is handed out or written.
+    RingAllocation {
+        /// The ring's capacity, in noise values (4 bytes each, plus a small table).
+        requested: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -210,11 +237,133 @@ impl fmt::Display for Error {
                     "row {row}: {name} = {value} is invalid; it must be {want}"
                 )
             }
+            Error::RingAllocation { requested } => {
+                write!(f, "cannot allocate a noise ring of {requested} values (")?;
+                match requested.checked_mul(size_of::<f32>()) {
+                    Some(bytes) => write!(f, "{bytes} bytes")?,
+                    None => write!(f, "more than usize::MAX bytes")?,
+                }
+                write!(f, "); choose a smaller ring capacity")
+            }
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// Same variant, same fields, floats by bit pattern (see [Equality](Error#equality)).
+impl PartialEq for Error {
+    fn eq(&self, other: &Error) -> bool {
+        use Error::*;
+        match (self, other) {
+            (InvalidParameter { name, value }, InvalidParameter { name: n, value: v }) => {
+                name == n && same64(*value, *v)
+            }
+            (
+                InvalidLogit { row, col, value },
+                InvalidLogit {
+                    row: r,
+                    col: c,
+                    value: v,
+                },
+            )
+            | (
+                InvalidProbability { row, col, value },
+                InvalidProbability {
+                    row: r,
+                    col: c,
+                    value: v,
+                },
+            ) => (row, col) == (r, c) && same32(*value, *v),
+            (InvalidNoise { index, value }, InvalidNoise { index: i, value: v }) => {
+                index == i && same32(*value, *v)
+            }
+            (
+                NonFinite { what, index, value },
+                NonFinite {
+                    what: w,
+                    index: i,
+                    value: v,
+                },
+            ) => (what, index) == (w, i) && same32(*value, *v),
+            (ScoreOverflow { row }, ScoreOverflow { row: r })
+            | (AllMasked { row }, AllMasked { row: r }) => row == r,
+            (EmptyRow, EmptyRow) => true,
+            (NotMultipleOfCols { len, cols }, NotMultipleOfCols { len: l, cols: c }) => {
+                (len, cols) == (l, c)
+            }
+            (
+                LengthMismatch {
+                    what,
+                    expected,
+                    found,
+                },
+                LengthMismatch {
+                    what: w,
+                    expected: e,
+                    found: f,
+                },
+            ) => (what, expected, found) == (w, e, f),
+            (
+                ClaimTooLarge {
+                    requested,
+                    capacity,
+                },
+                ClaimTooLarge {
+                    requested: r,
+                    capacity: c,
+                },
+            ) => (requested, capacity) == (r, c),
+            (InvalidTemperature(t), InvalidTemperature(u)) | (InvalidTau(t), InvalidTau(u)) => {
+                same32(*t, *u)
+            }
+            (InvalidUniform(u), InvalidUniform(v)) => same64(*u, *v),
+            (IsaUnavailable(a), IsaUnavailable(b)) => a == b,
+            (RingAllocation { requested }, RingAllocation { requested: r }) => requested == r,
+            (
+                InvalidSamplingParam { row, name, value },
+                InvalidSamplingParam {
+                    row: r,
+                    name: n,
+                    value: v,
+                },
+            ) => row == r && name == n && same64(*value, *v),
+            // every variant, no wildcard: a new variant fails to compile until it has an
+            // arm above (rather than silently comparing unequal to itself)
+            (
+                InvalidParameter { .. }
+                | InvalidLogit { .. }
+                | InvalidProbability { .. }
+                | InvalidNoise { .. }
+                | NonFinite { .. }
+                | ScoreOverflow { .. }
+                | AllMasked { .. }
+                | EmptyRow
+                | NotMultipleOfCols { .. }
+                | LengthMismatch { .. }
+                | ClaimTooLarge { .. }
+                | InvalidTemperature(_)
+                | InvalidTau(_)
+                | InvalidUniform(_)
+                | IsaUnavailable(_)
+                | RingAllocation { .. }
+                | InvalidSamplingParam { .. },
+                _,
+            ) => false,
+        }
+    }
+}
+
+/// Bit-pattern equality makes `==` reflexive for NaN payloads too.
+impl Eq for Error {}
+
+fn same32(a: f32, b: f32) -> bool {
+    a.to_bits() == b.to_bits()
+}
+
+fn same64(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits()
+}
 
 fn describe(v: f32) -> String {
     if v.is_nan() {

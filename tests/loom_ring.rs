@@ -1,5 +1,6 @@
-//! Model check of the background refiller's handshake: claim, refill, wait for a full
-//! ring, stop. Built only with `--cfg loom`, where the crate's `sync` shim puts loom's
+//! Model check of the background refiller's handshake: claim (with its loan of the
+//! buffer to the closure, and claims nested in it or racing it from another thread),
+//! refill, wait for a full ring, lend the whole ring, stop. Built only with `--cfg loom`, where the crate's `sync` shim puts loom's
 //! `Mutex`, `Condvar`, `Arc` and threads under the real `BackgroundRing`, and
 //! `loom::model` runs each body under every interleaving of the test thread and the
 //! refill thread. A lost wakeup shows up as loom's deadlock report (the refiller asleep
@@ -88,5 +89,91 @@ fn into_inner_while_the_refiller_runs() {
         // copy the refiller made too late was discarded, not counted
         let made = ring.generated_in_refill() + ring.generated_on_claim();
         assert_eq!(made, 2 * RING_BLOCK as u64);
+    });
+}
+
+/// A claim nested in a claim's closure: the outer closure runs without the lock on the
+/// lent buffer, the nested claim is served from a buffer of its own, and both get
+/// exactly their positions' values — whether the refiller made block 0 first, or the
+/// outer claim did, or the refiller is waiting for the lent buffer to install.
+#[test]
+fn claim_nested_in_a_claim_closure() {
+    let b0 = block(0);
+    loom::model(move || {
+        let ring = one_block_ring();
+        let (outer, inner, pos) = ring
+            .claim_with(16, |g| {
+                let inner = ring.claim_with(16, |h| h.to_vec()).unwrap();
+                (g.to_vec(), inner, ring.position())
+            })
+            .unwrap();
+        assert_eq!(outer, b0[..16]);
+        assert_eq!(inner, b0[16..32]);
+        assert_eq!(pos, 32);
+        let next = ring.claim_with(16, |g| g.to_vec()).unwrap();
+        assert_eq!(next, b0[32..48]);
+        drop(ring);
+    });
+}
+
+/// The drop comes right after a claim whose closure held the buffer while the refiller
+/// had the next block made and waited to install it: the refiller is waiting for the
+/// buffer, installing, or asleep — the drop joins it in every case.
+#[test]
+fn drop_after_the_refiller_waited_for_a_lent_buffer() {
+    let b0 = block(0);
+    loom::model(move || {
+        let ring = one_block_ring();
+        let got = ring.claim_with(RING_BLOCK, |g| g.to_vec()).unwrap();
+        assert_eq!(got, b0);
+        drop(ring);
+    });
+}
+
+/// `with_ring` lends the whole ring to its closure (no lock held while it runs); the
+/// refiller waits for it, and the claims after it continue where it left off.
+#[test]
+fn with_ring_lends_the_whole_ring() {
+    let b0 = block(0);
+    loom::model(move || {
+        let ring = one_block_ring();
+        let got = ring.with_ring(|r| r.claim(16).unwrap().to_vec());
+        assert_eq!(got, b0[..16]);
+        let next = ring
+            .claim_blocks_with(64, |g, m| (g.to_vec(), m[0]))
+            .unwrap();
+        assert_eq!(next.0, b0[64..128]);
+        assert_eq!(
+            next.1,
+            b0[64..128].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b))
+        );
+        drop(ring);
+    });
+}
+
+/// Two threads claim at once while the refiller runs: one claim may be served in place
+/// and the other from a buffer of its own while the first closure holds the ring's;
+/// between them they get positions 0..16 and 16..32, each exactly once. The last
+/// handle drops the ring. (Three threads: the preemptions are bounded to keep the
+/// model small.)
+#[test]
+fn claims_from_two_threads_while_the_refiller_runs() {
+    use loom::sync::Arc;
+    let b0 = block(0);
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(move || {
+        let ring = Arc::new(one_block_ring());
+        let other = Arc::clone(&ring);
+        let t = loom::thread::spawn(move || other.claim_with(16, |g| g.to_vec()).unwrap());
+        let mine = ring.claim_with(16, |g| g.to_vec()).unwrap();
+        let theirs = t.join().unwrap();
+        let (first, second) = (&b0[..16], &b0[16..32]);
+        assert!(
+            (mine == first && theirs == second) || (mine == second && theirs == first),
+            "claims overlap or hold the wrong values"
+        );
+        assert_eq!(ring.position(), 32);
+        drop(ring);
     });
 }

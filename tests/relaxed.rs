@@ -1636,9 +1636,14 @@ fn batched_bad_input_is_a_typed_error_and_writes_nothing() {
                 "cols 0",
             );
             both(
-                run(&[], 5, 1.0, 0, 0, 0),
+                run(&[], 0, 1.0, 0, 0, 0),
                 &|e| *e == Error::EmptyRow,
-                "empty",
+                "cols 0, empty",
+            );
+            both(
+                run(&[], 5, 1.0, 0, 1, 0),
+                &|e| *e == mismatch("hard", 0, 1),
+                "zero rows, hard of 1",
             );
             both(
                 run(&x[..n - 1], cols, 1.0, n - 1, rows, rows),
@@ -1715,7 +1720,7 @@ fn batched_bad_input_is_a_typed_error_and_writes_nothing() {
             on(isa, || gumbel_softmax_backward_batch(y, gy, cols, tau, out)).unwrap_err()
         };
         assert_eq!(bwd(&y, &gy, 0, 1.0, &mut out), Error::EmptyRow);
-        assert_eq!(bwd(&[], &[], 3, 1.0, &mut []), Error::EmptyRow);
+        assert_eq!(bwd(&[], &[], 0, 1.0, &mut []), Error::EmptyRow);
         assert_eq!(
             bwd(&y[..n - 1], &gy[..n - 1], cols, 1.0, &mut out[..n - 1]),
             Error::NotMultipleOfCols { len: n - 1, cols }

@@ -1,5 +1,7 @@
 //! Issue 9: dropping a `Sampler` (or a `BackgroundRing`) with a background refiller
-//! must never hang.
+//! must never hang — also (issue 12) while the refiller is busy making a large ring's
+//! blocks, or waiting for a claim's closure to give the buffer back, or right after a
+//! claim that had to wait for another thread's `with_ring`.
 //!
 //! The refiller sleeps on the ring's condvar once the ring is full. A drop that set
 //! the stop signal and notified between the refiller's last look at it and its sleep
@@ -111,5 +113,48 @@ fn dropping_a_background_ring_as_it_falls_asleep_never_hangs() {
             drop(ring);
             drops.fetch_add(1, Ordering::Relaxed);
         }
+    });
+}
+
+/// Drops that land while the refiller is busy: making the first of a large ring's 256
+/// blocks (a drop right after creation), waiting for a claim's closure to give the
+/// buffer back (a claim whose closure dawdles, then the drop), or after a claim that
+/// waited for another thread's `with_ring`. Each drop joins the thread; none may hang.
+#[test]
+fn dropping_while_the_refiller_is_busy_never_hangs() {
+    const RINGS: usize = 40;
+    watched("busy refillers", THREADS * RINGS, |t, drops| {
+        let mut slowest = Duration::ZERO;
+        for i in 0..RINGS {
+            // 2^21 values: 256 blocks, far from made when the drop comes
+            let ring = NoiseRing::new(t << 32 | i as u64, 1 << 21).into_background();
+            match i % 3 {
+                0 => {}
+                1 => {
+                    let g0 = ring
+                        .claim_with(1000, |g| {
+                            thread::sleep(Duration::from_millis(2));
+                            g[0]
+                        })
+                        .expect("fits");
+                    assert!(g0.is_finite());
+                }
+                _ => thread::scope(|s| {
+                    let lender = s.spawn(|| {
+                        ring.with_ring(|r| {
+                            thread::sleep(Duration::from_millis(2));
+                            r.claim(10).expect("fits").len()
+                        })
+                    });
+                    let waiter = s.spawn(|| ring.claim_with(10, |g| g.len()).expect("fits"));
+                    assert_eq!((lender.join().unwrap(), waiter.join().unwrap()), (10, 10));
+                }),
+            }
+            let start = Instant::now();
+            drop(ring);
+            slowest = slowest.max(start.elapsed());
+            drops.fetch_add(1, Ordering::Relaxed);
+        }
+        eprintln!("thread {t}: slowest drop {slowest:?}");
     });
 }

@@ -9,7 +9,9 @@ mod ring;
 pub(crate) mod seed;
 
 pub use lanes::{LANES, lane_generator, lane_seed};
-pub use ring::{BackgroundRing, MAX_BLOCK, NoiseRing, RING_BLOCK, STREAM_REFILL_MIN};
+pub use ring::{
+    BackgroundRing, MAX_BLOCK, NoiseRing, REFILL_THREAD_NAME, RING_BLOCK, STREAM_REFILL_MIN,
+};
 
 use crate::error::{Error, check_len};
 use crate::simd::Backend;

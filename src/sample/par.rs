@@ -55,12 +55,16 @@ pub(crate) fn rows_each<T: Send>(
 
 /// Check a batch's shape: `(rows)` for `x.len()` values in rows of `cols`, with
 /// `outputs` (name, length) that must each hold `rows` values.
+///
+/// `cols == 0` is [`Error::EmptyRow`]; an empty batch (`x_len == 0`, `cols > 0`) is
+/// zero rows, which the callers treat as a no-op once their other arguments are
+/// checked (an engine step with no requests).
 pub(crate) fn batch_rows(
     x_len: usize,
     cols: usize,
     outputs: &[(&'static str, usize)],
 ) -> Result<usize, Error> {
-    if cols == 0 || x_len == 0 {
+    if cols == 0 {
         return Err(Error::EmptyRow);
     }
     if !x_len.is_multiple_of(cols) {

@@ -258,10 +258,11 @@ pub fn gumbel_softmax_backward(
 }
 
 /// Batched backward pass of (Gumbel-)softmax: [`gumbel_softmax_backward`] for every row
-/// of row-major `rows × cols` buffers, rayon across rows for large batches.
+/// of row-major `rows × cols` buffers, rayon across rows for large batches. Zero rows
+/// (empty buffers, `cols > 0`) is a no-op `Ok(())` (after the `tau` check).
 ///
 /// # Errors
-/// [`Error::EmptyRow`], [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
+/// [`Error::EmptyRow`] (`cols == 0`), [`Error::NotMultipleOfCols`], [`Error::LengthMismatch`]
 /// (`grad_y`, `grad_logits`), [`Error::InvalidTau`], [`Error::NonFinite`] (index within
 /// the whole slice); `grad_logits` is untouched on error.
 ///
@@ -279,11 +280,13 @@ pub fn gumbel_softmax_backward_batch(
     tau: f32,
     grad_logits: &mut [f32],
 ) -> Result<(), Error> {
-    batch_rows(y.len(), cols, &[])?;
+    let rows = batch_rows(y.len(), cols, &[])?;
     check_len("grad_y", y.len(), grad_y.len())?;
     check_len("grad_logits", y.len(), grad_logits.len())?;
     let s = check_tau(tau)?;
-    let rows = y.len() / cols;
+    if rows == 0 {
+        return Ok(());
+    }
     let b = Backend::active();
     let parallel = par_rows(rows, cols, DEFAULT_PARALLEL_THRESHOLD);
     // pass 1: validate every row and keep its dot product; nothing is written yet
