@@ -1,6 +1,6 @@
 //! The kept set of `kept_floor` equals a sort-based f64 reference (min-p → top-k → top-p,
 //! ties kept) on rows of many sizes: continuous values, few distinct values (ties), masks,
-//! all equal; run under each `GUMBEL_ISA` by `.ci/run`.
+//! all equal — on the active ISA (`tests/filters.rs` checks every ISA path in one process).
 use gumbel::{SamplingParams, kept_floor};
 fn reference(x: &[f32], p: &SamplingParams) -> f32 {
     let t = p.temperature as f64;
