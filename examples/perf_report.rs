@@ -1007,6 +1007,20 @@ fn filters(r: &mut Report, path: &std::path::Path) {
     };
     r.line("## Filters and log-probabilities (`benches/filters.rs`, 64 × 128 256, one thread)");
     r.line("");
+    if let Ok(t) = std::fs::metadata(path).and_then(|m| m.modified()) {
+        let secs = t
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        r.line(format!(
+            "From `target/criterion/filters_paired.txt`, written {} min before this report was rendered (a `--no-run` render can combine it with older criterion data of the sections above).",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+                .saturating_sub(secs)
+                / 60
+        ));
+        r.line("");
+    }
     r.line("Paired rep by rep (15 reps; the sort references 3 reps). `filtered ÷ plain`: the same method and sampler with the filter vs without (target ≤ 2); `full sort ÷ filtered`: sorting each row, softmax, cumulative sum, cut, draw (vLLM's torch path) vs the crate's filtered call (target ≥ 20); `select_nth ÷ filtered`: `select_nth_unstable` of the k largest, sort of the k, cut, draw (candle; top-k only). Median [quartiles].");
     r.line("");
     r.line("| logits | method | filter | filtered ÷ plain | full sort ÷ filtered | select_nth ÷ filtered |");
