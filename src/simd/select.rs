@@ -9,7 +9,7 @@
 
 use super::element::Element;
 use super::math;
-use super::source::{Floored, Logits, Src, Values};
+use super::source::{Floored, Logits, Src, Values, load_block};
 use super::vector::{BLOCK, Vector};
 
 /// How [`collect_top`] compacts its buffer.
@@ -153,15 +153,8 @@ pub(crate) unsafe fn mass_pass<V: Vector, L: Element, const BV: usize>(
         let mut i = 0;
         while i < n {
             let mut es = [V::splat(0.0); BV];
-            for (j, ej) in es.iter_mut().enumerate() {
-                let e = i + j * V::LANES;
-                let xv = if e + V::LANES <= n {
-                    Values::<V>::full(&mut src, e).0
-                } else if e < n {
-                    Values::<V>::partial(&mut src, e, n).0
-                } else {
-                    V::splat(f32::NEG_INFINITY)
-                };
+            let (xs, _) = load_block::<V, _, BV>(&mut src, i / BLOCK, n);
+            for (ej, &xv) in es.iter_mut().zip(&xs) {
                 let ev = math::exp(xv.sub(mv).mul(sv));
                 *ej = ev;
                 for (a, p) in acc.iter_mut().zip(&piv) {
@@ -325,15 +318,8 @@ pub(crate) unsafe fn exp_sum_count<V: Vector, S: Values<V>, const BV: usize>(
         let mut i = 0;
         while i < n {
             let mut es = [V::splat(0.0); BV];
-            for (j, ej) in es.iter_mut().enumerate() {
-                let e = i + j * V::LANES;
-                let xv = if e + V::LANES <= n {
-                    Values::<V>::full(&mut src, e).0
-                } else if e < n {
-                    Values::<V>::partial(&mut src, e, n).0
-                } else {
-                    V::splat(f32::NEG_INFINITY)
-                };
+            let (xs, _) = load_block::<V, _, BV>(&mut src, i / BLOCK, n);
+            for (ej, &xv) in es.iter_mut().zip(&xs) {
                 count += V::mask_bits(xv.gt(vv)).count_ones() as u64;
                 *ej = math::exp(xv.sub(mv).mul(sv));
             }
